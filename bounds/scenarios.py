@@ -1,0 +1,327 @@
+"""Mixing scenarios of the self-consuming loop: who trains on what, generation by generation.
+
+Generation i >= 1 trains on N_i points drawn from the training mixture
+``q_i = sum_{j=0}^{i-1} w_{i,j} p_j`` (p_0 is the real distribution); generation 1 sees only real
+data, so ``w_{1,0} = 1``. A scenario gives N_i and the weights w_{i,j}, as numbers and as sympy
+expressions in its parameters. The same objects define a bound (``bounds.propagation``) and drive a
+simulation (``empirical``).
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import ClassVar
+
+import sympy as sp
+
+from bounds import _validate
+from bounds import symbols as S
+
+_WEIGHT_SUM_TOLERANCE = 1e-12
+
+
+class Scenario(ABC):
+    """Sizes N_i and mixture weights w_{i,j} of a self-consuming loop."""
+
+    name: ClassVar[str]
+    #: True when a synthetic set, once drawn from p_j, is kept and reused by later generations.
+    keeps_synthetic: ClassVar[bool] = False
+
+    @abstractmethod
+    def parameters(self) -> dict[str, float | int]:
+        """The scenario's parameters by name, e.g. ``{"n": 1000, "m": 5000}``."""
+
+    @abstractmethod
+    def symbols(self) -> dict[sp.Symbol, float | int]:
+        """Map from each sympy parameter symbol to its value here."""
+
+    @abstractmethod
+    def symbolic_size(self, i: int) -> sp.Expr:
+        """N_i as a sympy expression in this scenario's parameter symbols."""
+
+    @abstractmethod
+    def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
+        """(w_{i,0}, ..., w_{i,i-1}) as sympy expressions in the parameter symbols."""
+
+    @property
+    def horizon(self) -> int | None:
+        """The last generation defined, or None when every generation is."""
+        return None
+
+    def _generation(self, i: object) -> int:
+        i = _validate.generation(i)
+        if self.horizon is not None and i > self.horizon:
+            raise ValueError(
+                f"generation i must be in 1..{self.horizon} for this {self.name} scenario, got {i}"
+            )
+        return i
+
+    @abstractmethod
+    def size(self, i: int) -> int:
+        """N_i, the number of training points of generation i."""
+
+    @abstractmethod
+    def weights(self, i: int) -> tuple[float, ...]:
+        """(w_{i,0}, ..., w_{i,i-1}): the share of p_j in generation i's training mixture."""
+
+    def real_share(self, i: int) -> float:
+        """lambda_i = w_{i,0}, the proportion of real data in generation i."""
+        return self.weights(i)[0]
+
+    def counts(self, i: int) -> tuple[int, ...]:
+        """Whole numbers of training points taken from p_0, ..., p_{i-1}; they sum to N_i.
+
+        Rounds N_i * w_{i,j} by largest remainders, so a simulation can realise the mixture; the
+        realised weights are ``counts(i) / size(i)``.
+        """
+        total = self.size(i)
+        return _largest_remainder(total, self.weights(i))
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.parameters().items())
+        return f"{self.name}({args})"
+
+
+def _largest_remainder(total: int, weights: Sequence[float]) -> tuple[int, ...]:
+    """Split ``total`` into whole parts proportional to ``weights`` (Hamilton's method)."""
+    exact = [total * w for w in weights]
+    parts = [math.floor(x) for x in exact]
+    order = sorted(range(len(exact)), key=lambda j: (parts[j] - exact[j], j))
+    for j in order[: total - sum(parts)]:
+        parts[j] += 1
+    return tuple(parts)
+
+
+def _one_hot_weights(i: int, real, zero=0, one=1) -> tuple:
+    """Weights with share ``real`` on p_0 and the rest on the previous generation p_{i-1}."""
+    if i == 1:
+        return (one,)
+    return (real, *(zero,) * (i - 2), one - real)
+
+
+def _symbolic_one_hot(i: int, real: sp.Expr) -> tuple[sp.Expr, ...]:
+    return _one_hot_weights(i, real, sp.Integer(0), sp.Integer(1))
+
+
+@dataclass(frozen=True)
+class Replace(Scenario):
+    """Fully synthetic: generation i >= 2 trains on N points sampled from p_{i-1}."""
+
+    N: int
+    name: ClassVar[str] = "replace"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "N", _validate.whole("N", self.N, minimum=1))
+
+    def parameters(self) -> dict[str, float | int]:
+        return {"N": self.N}
+
+    def symbols(self) -> dict[sp.Symbol, float | int]:
+        return {S.N: self.N}
+
+    def size(self, i: int) -> int:
+        self._generation(i)
+        return self.N
+
+    def weights(self, i: int) -> tuple[float, ...]:
+        return _one_hot_weights(self._generation(i), 0.0, 0.0, 1.0)
+
+    def symbolic_size(self, i: int) -> sp.Expr:
+        self._generation(i)
+        return S.N
+
+    def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
+        return _symbolic_one_hot(self._generation(i), sp.Integer(0))
+
+
+@dataclass(frozen=True)
+class Proportion(Scenario):
+    """Constant real share: generation i >= 2 trains on lam*N real and (1-lam)*N points of p_{i-1}."""
+
+    N: int
+    lam: float
+    name: ClassVar[str] = "proportion"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "N", _validate.whole("N", self.N, minimum=1))
+        object.__setattr__(self, "lam", _validate.real("lam", self.lam, 0.0, 1.0))
+
+    def parameters(self) -> dict[str, float | int]:
+        return {"N": self.N, "lam": self.lam}
+
+    def symbols(self) -> dict[sp.Symbol, float | int]:
+        return {S.N: self.N, S.lam: self.lam}
+
+    def size(self, i: int) -> int:
+        self._generation(i)
+        return self.N
+
+    def weights(self, i: int) -> tuple[float, ...]:
+        return _one_hot_weights(self._generation(i), self.lam, 0.0, 1.0)
+
+    def symbolic_size(self, i: int) -> sp.Expr:
+        self._generation(i)
+        return S.N
+
+    def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
+        return _symbolic_one_hot(self._generation(i), S.lam)
+
+
+@dataclass(frozen=True)
+class Augment(Scenario):
+    """A real set of n points plus m points sampled from p_{i-1} at every generation i >= 2."""
+
+    n: int
+    m: int
+    name: ClassVar[str] = "augment"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n", _validate.whole("n", self.n, minimum=1))
+        object.__setattr__(self, "m", _validate.whole("m", self.m, minimum=0))
+
+    def parameters(self) -> dict[str, float | int]:
+        return {"n": self.n, "m": self.m}
+
+    def symbols(self) -> dict[sp.Symbol, float | int]:
+        return {S.n: self.n, S.m: self.m}
+
+    def size(self, i: int) -> int:
+        return self.n if self._generation(i) == 1 else self.n + self.m
+
+    def weights(self, i: int) -> tuple[float, ...]:
+        return _one_hot_weights(self._generation(i), self.n / (self.n + self.m), 0.0, 1.0)
+
+    def symbolic_size(self, i: int) -> sp.Expr:
+        return S.n if self._generation(i) == 1 else S.n + S.m
+
+    def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
+        return _symbolic_one_hot(self._generation(i), S.n / (S.n + S.m))
+
+
+@dataclass(frozen=True)
+class Accumulate(Scenario):
+    """A real set of n points plus m points from each earlier generation, each drawn once and kept.
+
+    N_i = n + (i-1) m, w_{i,0} = n / N_i and w_{i,j} = m / N_i for 1 <= j < i.
+    """
+
+    n: int
+    m: int
+    name: ClassVar[str] = "accumulate"
+    keeps_synthetic: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n", _validate.whole("n", self.n, minimum=1))
+        object.__setattr__(self, "m", _validate.whole("m", self.m, minimum=0))
+
+    def parameters(self) -> dict[str, float | int]:
+        return {"n": self.n, "m": self.m}
+
+    def symbols(self) -> dict[sp.Symbol, float | int]:
+        return {S.n: self.n, S.m: self.m}
+
+    def size(self, i: int) -> int:
+        return self.n + (self._generation(i) - 1) * self.m
+
+    def weights(self, i: int) -> tuple[float, ...]:
+        size = self.size(i)
+        return (self.n / size, *(self.m / size,) * (i - 1))
+
+    def symbolic_size(self, i: int) -> sp.Expr:
+        return S.n + (self._generation(i) - 1) * S.m
+
+    def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
+        size = self.symbolic_size(i)
+        return (S.n / size, *(S.m / size for _ in range(i - 1)))
+
+
+@dataclass(frozen=True)
+class Custom(Scenario):
+    """Any finite loop: ``sizes[i-1]`` is N_i and ``weights[i-1]`` is (w_{i,0}, ..., w_{i,i-1}).
+
+    Weights may be ints, floats, fractions or sympy numbers; each row must be non-negative and sum
+    to 1, and the first row must be (1,) since generation 1 trains on real data only.
+    """
+
+    sizes: tuple[int, ...]
+    weights_table: tuple[tuple[sp.Expr, ...], ...]
+    keep_synthetic: bool = False
+    name: ClassVar[str] = "custom"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sizes, Sequence) or not isinstance(self.weights_table, Sequence):
+            raise TypeError("sizes and weights_table must be sequences (one entry per generation)")
+        sizes = tuple(_validate.whole(f"sizes[{g}]", s, minimum=1) for g, s in enumerate(self.sizes))
+        if not sizes:
+            raise ValueError("sizes must name at least one generation, got an empty sequence")
+        if len(self.weights_table) != len(sizes):
+            raise ValueError(
+                f"weights_table must have one row per generation ({len(sizes)}), "
+                f"got {len(self.weights_table)} rows"
+            )
+        table = tuple(_weight_row(g + 1, row) for g, row in enumerate(self.weights_table))
+        object.__setattr__(self, "sizes", sizes)
+        object.__setattr__(self, "weights_table", table)
+
+    @classmethod
+    def accumulate_subsample(cls, N: int, generations: int) -> Custom:
+        """Accumulate-Subsample: N points per generation, drawn evenly from p_0, ..., p_{i-1}."""
+        generations = _validate.whole("generations", generations, minimum=1)
+        rows = tuple(tuple(sp.Rational(1, g) for _ in range(g)) for g in range(1, generations + 1))
+        return cls((N,) * generations, rows, keep_synthetic=True)
+
+    @property
+    def horizon(self) -> int | None:
+        return len(self.sizes)
+
+    @property
+    def keeps_synthetic(self) -> bool:  # type: ignore[override]
+        return self.keep_synthetic
+
+    def parameters(self) -> dict[str, float | int]:
+        return {"generations": len(self.sizes)}
+
+    def symbols(self) -> dict[sp.Symbol, float | int]:
+        return {}
+
+    def size(self, i: int) -> int:
+        return self.sizes[self._generation(i) - 1]
+
+    def weights(self, i: int) -> tuple[float, ...]:
+        return tuple(float(w) for w in self.symbolic_weights(i))
+
+    def symbolic_size(self, i: int) -> sp.Expr:
+        return sp.Integer(self.sizes[self._generation(i) - 1])
+
+    def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
+        return self.weights_table[self._generation(i) - 1]
+
+
+def _weight_row(i: int, row: object) -> tuple[sp.Expr, ...]:
+    """Validate generation i's weights: i non-negative numbers summing to 1, (1,) for i = 1."""
+    label = f"weights_table[{i - 1}]"
+    if not isinstance(row, Sequence) or len(row) != i:
+        raise ValueError(f"{label} must hold {i} weights (w_{{{i},0}}..w_{{{i},{i - 1}}}), got {row!r}")
+    exprs = []
+    for j, w in enumerate(row):
+        if isinstance(w, Fraction):
+            w = sp.Rational(w.numerator, w.denominator)
+        value = sp.sympify(w)
+        if not value.is_number or not value.is_real or value < 0:
+            raise ValueError(f"{label}[{j}] must be a real number >= 0, got {w!r}")
+        exprs.append(value)
+    total = float(sum(exprs))
+    if abs(total - 1) > _WEIGHT_SUM_TOLERANCE:
+        raise ValueError(f"{label} must sum to 1, got sum {total!r}")
+    if i == 1 and exprs[0] != 1:
+        raise ValueError(f"{label} must be (1,): generation 1 trains on real data only")
+    return tuple(exprs)
+
+
+SCENARIOS: dict[str, type[Scenario]] = {
+    cls.name: cls for cls in (Replace, Proportion, Augment, Accumulate, Custom)
+}

@@ -1,0 +1,115 @@
+"""Scenarios: sizes and weights as numbers and as sympy expressions, and their validation."""
+
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bounds.scenarios import Accumulate, Augment, Custom, Proportion, Replace, Scenario
+
+sizes = st.integers(min_value=1, max_value=10**6)
+generations = st.integers(min_value=1, max_value=40)
+shares = st.floats(min_value=0.0, max_value=1.0)
+
+scenarios = st.one_of(
+    st.builds(Replace, sizes),
+    st.builds(Proportion, sizes, shares),
+    st.builds(Augment, sizes, st.integers(min_value=0, max_value=10**6)),
+    st.builds(Accumulate, sizes, st.integers(min_value=0, max_value=10**6)),
+    st.builds(Custom.accumulate_subsample, sizes, st.integers(min_value=40, max_value=60)),
+)
+
+
+@given(scenarios, generations)
+def test_weights_are_a_probability_vector_over_earlier_generations(scenario: Scenario, i: int):
+    w = scenario.weights(i)
+    assert len(w) == i
+    assert all(x >= 0 for x in w)
+    assert sum(w) == pytest.approx(1.0, abs=1e-12)
+
+
+@given(scenarios)
+def test_generation_one_trains_on_real_data_only(scenario: Scenario):
+    assert scenario.weights(1) == (1.0,)
+    assert scenario.real_share(1) == 1.0
+
+
+@given(scenarios, generations)
+def test_symbolic_form_evaluates_to_the_numbers(scenario: Scenario, i: int):
+    values = scenario.symbols()
+    assert int(scenario.symbolic_size(i).subs(values)) == scenario.size(i)
+    symbolic = [float(w.subs(values)) for w in scenario.symbolic_weights(i)]
+    assert symbolic == pytest.approx(scenario.weights(i), rel=1e-12, abs=1e-15)
+
+
+@given(scenarios, generations)
+def test_counts_are_whole_parts_of_the_size_close_to_the_weights(scenario: Scenario, i: int):
+    counts = scenario.counts(i)
+    assert sum(counts) == scenario.size(i)
+    for c, w in zip(counts, scenario.weights(i), strict=True):
+        assert abs(c - w * scenario.size(i)) < 1
+
+
+def test_table_of_section_one():
+    assert [Accumulate(10, 3).size(i) for i in (1, 2, 3)] == [10, 13, 16]
+    assert Accumulate(10, 3).weights(3) == (10 / 16, 3 / 16, 3 / 16)
+    assert Augment(10, 30).weights(2) == (0.25, 0.75)
+    assert [Augment(10, 30).size(i) for i in (1, 2)] == [10, 40]
+    assert Proportion(100, 0.3).weights(3) == (0.3, 0.0, 0.7)
+    assert Replace(5).weights(4) == (0.0, 0.0, 0.0, 1.0)
+    assert Custom.accumulate_subsample(9, 3).symbolic_weights(3) == (sp.Rational(1, 3),) * 3
+
+
+def test_only_accumulating_scenarios_keep_synthetic_sets():
+    assert Accumulate(1, 1).keeps_synthetic
+    assert Custom.accumulate_subsample(1, 2).keeps_synthetic
+    assert not any(s.keeps_synthetic for s in (Replace(1), Proportion(1, 0.5), Augment(1, 1)))
+
+
+def test_scenarios_are_immutable_values():
+    s = Augment(10, 20)
+    assert s == Augment(10, 20) and hash(s) == hash(Augment(10.0, 20))
+    with pytest.raises(AttributeError):
+        s.n = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: Replace(0), "N"),
+        (lambda: Replace(-5), "N"),
+        (lambda: Replace(10.5), "N"),
+        (lambda: Proportion(10, 1.5), "lam"),
+        (lambda: Proportion(10, -0.1), "lam"),
+        (lambda: Proportion(10, float("nan")), "lam"),
+        (lambda: Augment(0, 3), "n"),
+        (lambda: Augment(3, -1), "m"),
+        (lambda: Accumulate(3, 2.5), "m"),
+        (lambda: Custom((5, 5), ((1,), (0.5, 0.6))), "weights_table[1]"),
+        (lambda: Custom((5, 5), ((1,), (0.5,))), "weights_table[1]"),
+        (lambda: Custom((5,), ((0.5,),)), "weights_table[0]"),
+        (lambda: Custom((5, 5), ((1,), (-0.5, 1.5))), "weights_table[1][0]"),
+        (lambda: Custom((5, 0), ((1,), (0.5, 0.5))), "sizes[1]"),
+        (lambda: Custom((5, 5), ((1,),)), "weights_table"),
+        (lambda: Replace(5).weights(0), "generation i"),
+        (lambda: Replace(5).size(-2), "generation i"),
+        (lambda: Custom((5,), ((1,),)).size(2), "generation i"),
+    ],
+)
+def test_bad_parameters_raise_value_error_naming_them(make, name):
+    with pytest.raises(ValueError, match=name.replace("[", r"\[").replace("]", r"\]")):
+        make()
+
+
+@pytest.mark.parametrize("bad", ["100", None, True, 3 + 0j])
+def test_non_numbers_raise_type_error(bad):
+    with pytest.raises(TypeError, match="N"):
+        Replace(bad)
+
+
+def test_custom_accepts_fractions_and_floats():
+    s = Custom((4, 8), ((1,), (Fraction(1, 4), 0.75)))
+    assert s.weights(2) == (0.25, 0.75)
+    assert s.counts(2) == (2, 6)
