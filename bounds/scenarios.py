@@ -140,7 +140,7 @@ class Replace(Scenario):
 
 @dataclass(frozen=True)
 class Proportion(Scenario):
-    """Constant real share: generation i >= 2 trains on lam*N real and (1-lam)*N points of p_{i-1}."""
+    """Constant real share: generation i >= 2 trains on lam N real, (1-lam) N points of p_{i-1}."""
 
     N: int
     lam: float
@@ -255,7 +255,7 @@ class Custom(Scenario):
     def __post_init__(self) -> None:
         if not isinstance(self.sizes, Sequence) or not isinstance(self.weights_table, Sequence):
             raise TypeError("sizes and weights_table must be sequences (one entry per generation)")
-        sizes = tuple(_validate.whole(f"sizes[{g}]", s, minimum=1) for g, s in enumerate(self.sizes))
+        sizes = tuple(_validate.whole(f"sizes[{g}]", v, 1) for g, v in enumerate(self.sizes))
         if not sizes:
             raise ValueError("sizes must name at least one generation, got an empty sequence")
         if len(self.weights_table) != len(sizes):
@@ -305,7 +305,7 @@ def _weight_row(i: int, row: object) -> tuple[sp.Expr, ...]:
     """Validate generation i's weights: i non-negative numbers summing to 1, (1,) for i = 1."""
     label = f"weights_table[{i - 1}]"
     if not isinstance(row, Sequence) or len(row) != i:
-        raise ValueError(f"{label} must hold {i} weights (w_{{{i},0}}..w_{{{i},{i - 1}}}), got {row!r}")
+        raise ValueError(f"{label} must hold {i} weights w_{i},0 .. w_{i},{i - 1}, got {row!r}")
     exprs = []
     for j, w in enumerate(row):
         if isinstance(w, Fraction):

@@ -32,4 +32,4 @@ class Model(Density, Protocol):
     """A trainable density: ``fit(X, rng)`` returns the fitted model itself."""
 
     def fit(self, X: np.ndarray, rng: np.random.Generator) -> Model:
-        """Learn from the rows of ``X`` (shape (N, d)); ``rng`` drives any randomness of training."""
+        """Learn from the rows of ``X`` (shape (N, d)); ``rng`` drives any training randomness."""
