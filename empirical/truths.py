@@ -1,0 +1,316 @@
+"""Real distributions p_0 with exact density and exact sampling.
+
+Public API (each follows the ``Density`` protocol of ``empirical.model``, shaped like a frozen
+``scipy.stats`` distribution):
+
+- ``Gaussian(mean, cov)``: N(mean, cov) on R^d.
+- ``GaussianMixture(weights, means, covs)``: sum_k w_k N(mean_k, cov_k).
+- ``Bump(center, radius)``: the C-infinity, compactly supported product density
+  prod_k b((x_k - c_k) / r) / r with b(u) = exp(-1 / (1 - u^2)) / Z on (-1, 1).
+
+Each has ``dim``, ``pdf(x)``, ``logpdf(x)`` (x of shape (k, d)), ``sample(size, rng)``,
+``bounding_box(tail)`` (a box outside which the mass is at most ``tail``),
+``outside_mass(lo, hi)`` (an upper bound on the mass outside the box [lo, hi]) and
+``parameters()`` (plain values, for records).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+from scipy import integrate, special
+from scipy.linalg import solve_triangular
+
+from bounds import _validate
+
+__all__ = ["Bump", "Gaussian", "GaussianMixture", "as_points"]
+
+
+def as_points(x: object, dim: int, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a finite float array of shape (k, dim); 1-D input is read as k points if
+    dim == 1, else as one point."""
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 0 or (arr.ndim == 1 and dim == 1):
+        arr = arr.reshape(-1, 1)
+    elif arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2 or arr.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (k, {dim}), got shape {np.shape(x)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got non-finite entries")
+    return arr
+
+
+def _size(size: object) -> int:
+    return _validate.whole("size", size, minimum=0)
+
+
+def _check_rng(rng: object) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
+def _box_tail_z(tail: object, dim: int) -> float:
+    """z with 2 * d * (1 - Phi(z)) = tail: the half-width in standard deviations of a box whose
+    outside mass is at most ``tail`` by the union bound over the d marginals."""
+    tail = _validate.real("tail", tail, 0.0, 1.0)
+    if tail == 0:
+        raise ValueError("tail must be in (0, 1], got 0 (a Gaussian box has positive outside mass)")
+    return float(-special.ndtri(tail / (2 * dim)))
+
+
+def _normal_outside(lo: np.ndarray, hi: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> float:
+    """Union bound sum_k P(X_k not in [lo_k, hi_k]) for X_k ~ N(mean_k, sd_k^2)."""
+    below = special.ndtr((lo - mean) / sd)
+    above = special.ndtr((mean - hi) / sd)
+    return float(min(1.0, np.sum(below + above)))
+
+
+def _box(lo: object, hi: object, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    lo_arr = np.broadcast_to(np.asarray(lo, dtype=float), (dim,))
+    hi_arr = np.broadcast_to(np.asarray(hi, dtype=float), (dim,))
+    finite = np.all(np.isfinite(lo_arr)) and np.all(np.isfinite(hi_arr))
+    if not (finite and np.all(lo_arr < hi_arr)):
+        raise ValueError(f"box must satisfy lo < hi, finite, got lo={lo!r}, hi={hi!r}")
+    return lo_arr, hi_arr
+
+
+def _covariance(cov: object, dim: int, name: str) -> np.ndarray:
+    """Scalar -> cov * I, (d,) -> diagonal, (d, d) -> full; must be positive definite."""
+    arr = np.asarray(cov, dtype=float)
+    if arr.ndim == 0:
+        arr = arr * np.eye(dim)
+    elif arr.ndim == 1 and arr.shape == (dim,):
+        arr = np.diag(arr)
+    if arr.shape != (dim, dim) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a scalar, a ({dim},) diagonal or a ({dim}, {dim}) matrix")
+    if not np.allclose(arr, arr.T, rtol=1e-12, atol=0):
+        raise ValueError(f"{name} must be symmetric, got {arr.tolist()}")
+    try:
+        np.linalg.cholesky(arr)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} must be positive definite, got {arr.tolist()}") from None
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Gaussian:
+    """N(mean, cov) on R^d: pdf(x) = exp(-(x-m)' C^{-1} (x-m) / 2) / sqrt((2 pi)^d det C)."""
+
+    mean: np.ndarray
+    cov: np.ndarray = field(default=1.0)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        mean = np.atleast_1d(np.asarray(self.mean, dtype=float))
+        if mean.ndim != 1 or not np.all(np.isfinite(mean)):
+            raise ValueError(f"mean must be a finite number or vector, got {self.mean!r}")
+        cov = _covariance(self.cov, mean.size, "cov")
+        chol = np.linalg.cholesky(cov)
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "cov", cov)
+        object.__setattr__(self, "_chol", chol)
+        log_norm = 0.5 * mean.size * math.log(2 * math.pi) + float(np.sum(np.log(np.diag(chol))))
+        object.__setattr__(self, "_log_norm", log_norm)
+
+    @property
+    def dim(self) -> int:
+        return self.mean.size
+
+    def logpdf(self, x: object) -> np.ndarray:
+        """log pdf at the rows of x."""
+        pts = as_points(x, self.dim)
+        z = solve_triangular(self._chol, (pts - self.mean).T, lower=True)
+        return -0.5 * np.sum(z * z, axis=0) - self._log_norm
+
+    def pdf(self, x: object) -> np.ndarray:
+        """Density at the rows of x."""
+        return np.exp(self.logpdf(x))
+
+    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """mean + L z with L L' = cov and z standard normal; shape (size, d)."""
+        z = _check_rng(rng).standard_normal((_size(size), self.dim))
+        return self.mean + z @ self._chol.T
+
+    def bounding_box(self, tail: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+        """mean_k +- z sd_k, with z chosen so the outside mass is at most ``tail``."""
+        half = _box_tail_z(tail, self.dim) * np.sqrt(np.diag(self.cov))
+        return self.mean - half, self.mean + half
+
+    def outside_mass(self, lo: object, hi: object) -> float:
+        """Union bound on P(X not in [lo, hi]) from the marginals (exact when d = 1)."""
+        lo_arr, hi_arr = _box(lo, hi, self.dim)
+        return _normal_outside(lo_arr, hi_arr, self.mean, np.sqrt(np.diag(self.cov)))
+
+    def parameters(self) -> dict[str, object]:
+        return {"mean": self.mean.tolist(), "cov": self.cov.tolist()}
+
+
+@dataclass(frozen=True, eq=False)
+class GaussianMixture:
+    """sum_k w_k N(mean_k, cov_k); ``covs`` is one covariance per component (scalar, diagonal or
+    matrix each), or a single scalar shared by all."""
+
+    weights: Sequence[float]
+    means: Sequence[object]
+    covs: object = 1.0
+
+    def __post_init__(self) -> None:
+        weights = np.asarray(self.weights, dtype=float)
+        valid = weights.ndim == 1 and weights.size > 0 and np.all(np.isfinite(weights))
+        if not valid or np.any(weights < 0):
+            raise ValueError(f"weights must be non-empty numbers >= 0, got {self.weights}")
+        if abs(weights.sum() - 1) > 1e-12:
+            raise ValueError(f"weights must sum to 1, got sum {weights.sum()!r}")
+        means = np.asarray(self.means, dtype=float)
+        if means.ndim == 1:
+            means = means[:, None]
+        if means.ndim != 2 or means.shape[0] != weights.size:
+            raise ValueError(
+                f"means must hold one point per weight ({weights.size}), got shape {means.shape}"
+            )
+        covs = self.covs
+        if isinstance(covs, int | float | np.floating | np.integer):
+            covs = [covs] * weights.size
+        if len(covs) != weights.size:  # type: ignore[arg-type]
+            raise ValueError(f"covs must hold one covariance per weight ({weights.size})")
+        parts = tuple(Gaussian(m, c) for m, c in zip(means, covs, strict=True))  # type: ignore[arg-type]
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "means", means)
+        object.__setattr__(self, "covs", np.stack([p.cov for p in parts]))
+        object.__setattr__(self, "components", parts)
+        object.__setattr__(self, "_chols", np.stack([p._chol for p in parts]))
+
+    @property
+    def dim(self) -> int:
+        return self.means.shape[1]
+
+    def logpdf(self, x: object) -> np.ndarray:
+        """log sum_k w_k N(x; mean_k, cov_k), by log-sum-exp."""
+        pts = as_points(x, self.dim)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(self.weights)[:, None]
+            logs = np.stack([c.logpdf(pts) for c in self.components]) + log_w
+        return special.logsumexp(logs, axis=0)
+
+    def pdf(self, x: object) -> np.ndarray:
+        return np.exp(self.logpdf(x))
+
+    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """Component k with probability w_k, then mean_k + L_k z."""
+        rng = _check_rng(rng)
+        size = _size(size)
+        labels = rng.choice(self.weights.size, size=size, p=self.weights)
+        z = rng.standard_normal((size, self.dim))
+        return self.means[labels] + np.einsum("nij,nj->ni", self._chols[labels], z)
+
+    def bounding_box(self, tail: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+        """The union of the components' boxes of outside mass ``tail`` (so the mixture's is too)."""
+        boxes = [c.bounding_box(tail) for c in self.components]
+        return np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
+
+    def outside_mass(self, lo: object, hi: object) -> float:
+        """sum_k w_k (component k's union bound)."""
+        parts = zip(self.weights, self.components, strict=True)
+        return float(sum(w * c.outside_mass(lo, hi) for w, c in parts))
+
+    def parameters(self) -> dict[str, object]:
+        return {
+            "weights": self.weights.tolist(),
+            "means": self.means.tolist(),
+            "covs": self.covs.tolist(),
+        }
+
+
+def _bump_kernel(u: float) -> float:
+    return math.exp(-1.0 / (1.0 - u * u)) if abs(u) < 1 else 0.0
+
+
+@cache
+def _bump_constant() -> float:
+    """Z = int_{-1}^{1} exp(-1 / (1 - u^2)) du (about 0.443994), by adaptive quadrature."""
+    value, _ = integrate.quad(_bump_kernel, -1.0, 1.0, epsabs=1e-15, epsrel=1e-13)
+    return value
+
+
+def _bump_cdf(u: float) -> float:
+    """P(U <= u) for U with density b on (-1, 1)."""
+    if u <= -1:
+        return 0.0
+    if u >= 1:
+        return 1.0
+    value, _ = integrate.quad(_bump_kernel, -1.0, u, epsabs=1e-15, epsrel=1e-13)
+    return value / _bump_constant()
+
+
+@dataclass(frozen=True, eq=False)
+class Bump:
+    """Product of scaled 1-D bumps, supported on the box center +- radius (C-infinity, compact).
+
+    pdf(x) = prod_k exp(-1 / (1 - u_k^2)) / (Z r), u_k = (x_k - c_k) / r, |u_k| < 1.
+    """
+
+    center: object = 0.0
+    radius: float = 1.0
+
+    def __post_init__(self) -> None:
+        center = np.atleast_1d(np.asarray(self.center, dtype=float))
+        if center.ndim != 1 or not np.all(np.isfinite(center)):
+            raise ValueError(f"center must be a finite number or vector, got {self.center!r}")
+        object.__setattr__(self, "center", center)
+        object.__setattr__(self, "radius", _validate.positive("radius", self.radius))
+
+    @property
+    def dim(self) -> int:
+        return self.center.size
+
+    def logpdf(self, x: object) -> np.ndarray:
+        """sum_k [-1/(1 - u_k^2) - log(Z r)], and -inf outside the support."""
+        u = (as_points(x, self.dim) - self.center) / self.radius
+        inside = np.all(np.abs(u) < 1, axis=1)
+        out = np.full(u.shape[0], -np.inf)
+        ui = u[inside]
+        out[inside] = np.sum(-1.0 / (1.0 - ui * ui), axis=1) - self.dim * math.log(
+            _bump_constant() * self.radius
+        )
+        return out
+
+    def pdf(self, x: object) -> np.ndarray:
+        return np.exp(self.logpdf(x))
+
+    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """Each coordinate by rejection from Uniform(-1, 1), accepted with prob b(u) / b(0)."""
+        rng = _check_rng(rng)
+        total = _size(size) * self.dim
+        accepted: list[np.ndarray] = []
+        count = 0
+        while count < total:
+            u = rng.uniform(-1.0, 1.0, size=max(16, int(1.7 * (total - count))))
+            keep = u[rng.uniform(size=u.size) < np.exp(1.0 - 1.0 / (1.0 - u * u))]
+            accepted.append(keep)
+            count += keep.size
+        u = np.concatenate([np.empty(0), *accepted])[:total].reshape(-1, self.dim)
+        return self.center + self.radius * u
+
+    def bounding_box(self, tail: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """The support itself (outside mass 0 for every ``tail``)."""
+        _validate.real("tail", tail, 0.0, 1.0)
+        return self.center - self.radius, self.center + self.radius
+
+    def outside_mass(self, lo: object, hi: object) -> float:
+        """Union bound over coordinates, each marginal mass by quadrature (error < 1e-12)."""
+        lo_arr, hi_arr = _box(lo, hi, self.dim)
+        total = 0.0
+        for k in range(self.dim):
+            a = (lo_arr[k] - self.center[k]) / self.radius
+            b = (hi_arr[k] - self.center[k]) / self.radius
+            total += _bump_cdf(a) + 1.0 - _bump_cdf(b)
+        return float(min(1.0, max(0.0, total)))
+
+    def parameters(self) -> dict[str, object]:
+        return {"center": self.center.tolist(), "radius": self.radius}
+

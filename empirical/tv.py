@@ -1,0 +1,294 @@
+"""Total variation TV(p, q) = 1/2 int |p - q|, measured with its error.
+
+Public API:
+
+- ``tv(p, q, *, tol=None, tail=None, rng=None, samples=100_000, confidence=0.95) -> TVEstimate``:
+  in d <= 2 by quadrature on a grid refined until the estimated error is at most ``tol``
+  (default 1e-4 in d = 1, 1e-3 in d = 2); in d > 2 by Monte Carlo (``rng`` required).
+- ``tv_monte_carlo(p, q, samples, rng, confidence=0.95) -> TVEstimate``: TV = E_{x~p}[(1 - q/p)_+].
+- ``Grid(lo, hi, shape)``: a regular grid with an odd number of nodes per axis; ``points()``,
+  ``axes``, ``spacing``, ``refined()``, ``widened(factor)``.
+- ``evaluate(density, grid) -> (values, l1_error)``: a density on a grid (a density's own
+  ``grid_pdf(grid)`` is used when it has one, e.g. the binned FFT of ``KDE``).
+- ``integrate(values, grid)``: the tensor trapezoid rule.
+- ``tv_on_grid(p_values, q_values, grid) -> (value, quadrature_error)``.
+- ``outside_mass(density, grid, values)``: mass of the density outside the grid's box.
+
+Error accounting of the quadrature estimate (all reported in ``TVEstimate.error``):
+the rule integrates |p - q| / 2 exactly on each cell for the linear interpolant of p - q along
+the first axis (so its kinks where p = q cost O(h^3)) and by the trapezoid rule along the others;
+its error is estimated by |I_h - I_2h| (an O(h^2) rule's Richardson estimate is a third of it:
+the factor 3 is kept as a margin); the mass
+outside the box adds at most (P_out + Q_out) / 2; a density known on the grid only up to an L1
+error e (binned FFT) adds e / 2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import integrate as _integrate
+from scipy import special
+
+from bounds import _validate
+
+__all__ = [
+    "Grid",
+    "TVEstimate",
+    "evaluate",
+    "integrate",
+    "outside_mass",
+    "tv",
+    "tv_monte_carlo",
+    "tv_on_grid",
+]
+
+_START_POINTS = {1: 513, 2: 129}
+_MAX_POINTS = {1: 2**18 + 1, 2: 2049}
+_DEFAULT_TOL = {1: 1e-4, 2: 1e-3}
+
+
+@dataclass(frozen=True)
+class TVEstimate:
+    """TV with ``error`` a bound on |value - TV| (quadrature) or a CI half-width (Monte Carlo)."""
+
+    value: float
+    error: float
+    method: str
+    points: int
+
+    @property
+    def low(self) -> float:
+        return max(0.0, self.value - self.error)
+
+    @property
+    def high(self) -> float:
+        return min(1.0, self.value + self.error)
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """The regular grid lo_k + j (hi_k - lo_k) / (n_k - 1), j = 0..n_k - 1, n_k odd >= 3.
+
+    Odd counts let the grid be halved (every other node) for the quadrature error estimate.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+    shape: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        lo = np.atleast_1d(np.asarray(self.lo, dtype=float))
+        hi = np.atleast_1d(np.asarray(self.hi, dtype=float))
+        shape = tuple(np.broadcast_to(np.asarray(self.shape), lo.shape).tolist())
+        finite = np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))
+        if lo.ndim != 1 or lo.shape != hi.shape or not finite or np.any(lo >= hi):
+            raise ValueError(f"Grid needs finite lo < hi of equal length, got lo={lo}, hi={hi}")
+        for k, n in enumerate(shape):
+            n = _validate.whole(f"shape[{k}]", n, minimum=3)
+            if n % 2 == 0:
+                raise ValueError(f"shape[{k}] must be odd (the grid is halved), got {n}")
+        object.__setattr__(self, "lo", lo)
+        object.__setattr__(self, "hi", hi)
+        object.__setattr__(self, "shape", tuple(int(n) for n in shape))
+
+    @property
+    def dim(self) -> int:
+        return self.lo.size
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def spacing(self) -> np.ndarray:
+        return (self.hi - self.lo) / (np.asarray(self.shape) - 1)
+
+    @property
+    def axes(self) -> tuple[np.ndarray, ...]:
+        triples = zip(self.lo, self.hi, self.shape, strict=True)
+        return tuple(np.linspace(a, b, n) for a, b, n in triples)
+
+    def points(self) -> np.ndarray:
+        """All nodes as rows, shape (size, d), in C order of ``shape``."""
+        mesh = np.meshgrid(*self.axes, indexing="ij")
+        return np.stack([m.ravel() for m in mesh], axis=1)
+
+    def refined(self) -> Grid:
+        """Same box, spacing halved (n -> 2n - 1)."""
+        return Grid(self.lo, self.hi, tuple(2 * n - 1 for n in self.shape))
+
+    def coarsened(self) -> Grid:
+        """Same box, every other node (n -> (n + 1) / 2); needs n >= 5."""
+        return Grid(self.lo, self.hi, tuple((n + 1) // 2 for n in self.shape))
+
+    def widened(self, factor: float) -> Grid:
+        """Same spacing, box about ``factor`` times wider around the same centre."""
+        factor = _validate.real("factor", factor, 1.0)
+        extra = np.ceil((factor - 1) * (np.asarray(self.shape) - 1) / 2).astype(int)
+        step = self.spacing
+        return Grid(self.lo - extra * step, self.hi + extra * step, tuple(self.shape + 2 * extra))
+
+
+def integrate(values: np.ndarray, grid: Grid) -> float:
+    """Tensor trapezoid rule: int_box f ~ sum_nodes c_nodes f(nodes)."""
+    out = np.asarray(values, dtype=float)
+    if out.shape != grid.shape:
+        raise ValueError(f"values must have the grid's shape {grid.shape}, got {out.shape}")
+    for step in grid.spacing:
+        out = _integrate.trapezoid(out, dx=step, axis=0)
+    return float(out)
+
+
+def _halve(values: np.ndarray) -> np.ndarray:
+    return values[tuple(slice(None, None, 2) for _ in range(values.ndim))]
+
+
+def _trapezoid_error(values: np.ndarray, grid: Grid) -> tuple[float, float]:
+    """(T_h, |T_h - T_2h|) for the integral of ``values`` over the grid."""
+    fine = integrate(values, grid)
+    if min(grid.shape) < 5:
+        return fine, math.inf
+    return fine, abs(fine - integrate(_halve(values), grid.coarsened()))
+
+
+def _abs_integral(g: np.ndarray, grid: Grid) -> float:
+    """int_box |g| from node values: along axis 0 each cell integrates |linear interpolant of g|
+    exactly (h (a^2 + b^2) / (2 (|a| + |b|)) where g changes sign from a to b, else the
+    trapezoid h (|a| + |b|) / 2), so the kink of |g| costs O(h^3), not O(h^2); the remaining
+    axes use the trapezoid rule."""
+    a, b = np.abs(g[:-1]), np.abs(g[1:])
+    total = a + b
+    same_sign = np.sign(g[:-1]) * np.sign(g[1:]) >= 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cells = np.where(same_sign, total / 2, (a * a + b * b) / (2 * total))
+    out = np.sum(np.nan_to_num(cells), axis=0) * grid.spacing[0]
+    for step in grid.spacing[1:]:
+        out = _integrate.trapezoid(out, dx=step, axis=0)
+    return float(out)
+
+
+def tv_on_grid(p_values: np.ndarray, q_values: np.ndarray, grid: Grid) -> tuple[float, float]:
+    """(1/2 int_box |p - q|, its estimated quadrature error |I_h - I_2h|) from node values.
+
+    I_h is ``_abs_integral``: exact on each cell for the linear interpolant of p - q along the
+    first axis, the trapezoid rule along the others.
+    """
+    diff = 0.5 * (np.asarray(p_values, dtype=float) - np.asarray(q_values, dtype=float))
+    if diff.shape != grid.shape:
+        raise ValueError(f"values must have the grid's shape {grid.shape}, got {diff.shape}")
+    fine = _abs_integral(diff, grid)
+    if min(grid.shape) < 5:
+        return fine, math.inf
+    return fine, abs(fine - _abs_integral(_halve(diff), grid.coarsened()))
+
+
+def evaluate(density: object, grid: Grid) -> tuple[np.ndarray, float]:
+    """(density at every node, shape ``grid.shape``; a bound on the L1 error of those values).
+
+    Uses ``density.grid_pdf(grid)`` when present (it returns the same pair), else the exact
+    ``density.pdf`` at every node (error 0).
+    """
+    if getattr(density, "dim", None) != grid.dim:
+        raise ValueError(f"density must have dim {grid.dim}, got {getattr(density, 'dim', None)!r}")
+    if hasattr(density, "grid_pdf"):
+        values, error = density.grid_pdf(grid)
+    else:
+        values = np.asarray(density.pdf(grid.points()), dtype=float).reshape(grid.shape)
+        error = 0.0
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        name = type(density).__name__
+        raise ValueError(f"{name} gave a negative or non-finite density on the grid")
+    return values, float(error)
+
+
+def outside_mass(density: object, grid: Grid, values: np.ndarray) -> float:
+    """Mass of ``density`` outside the grid's box: ``density.outside_mass(lo, hi)`` when it has
+    one (an upper bound), else 1 - int_box p plus that integral's quadrature error estimate."""
+    if hasattr(density, "outside_mass"):
+        return float(density.outside_mass(grid.lo, grid.hi))
+    inside, error = _trapezoid_error(values, grid)
+    return float(min(1.0, max(0.0, 1.0 - inside) + error))
+
+
+def _union_box(p: object, q: object, tail: float) -> tuple[np.ndarray, np.ndarray]:
+    boxes = [d.bounding_box(tail) for d in (p, q) if hasattr(d, "bounding_box")]
+    if not boxes:
+        raise ValueError("tv by quadrature needs p or q to have bounding_box(tail)")
+    return np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
+
+
+def tv(
+    p: object,
+    q: object,
+    *,
+    tol: float | None = None,
+    tail: float | None = None,
+    rng: np.random.Generator | None = None,
+    samples: int = 100_000,
+    confidence: float = 0.95,
+) -> TVEstimate:
+    """TV(p, q) for two densities of the same dimension d.
+
+    d <= 2: the grid covers the union of the densities' ``bounding_box(tail)`` (``tail``
+    defaults to tol / 10) and is refined (spacing halved) until the total error bound
+    quadrature + (P_out + Q_out)/2 + (e_p + e_q)/2 is at most ``tol``, or the grid reaches its
+    size cap (then the larger error is reported). d > 2: ``tv_monte_carlo`` with ``rng``.
+    """
+    dim = getattr(p, "dim", None)
+    if dim != getattr(q, "dim", None) or not isinstance(dim, int) or dim < 1:
+        raise ValueError(f"p and q must have the same dim >= 1, got {dim!r} and {q.dim!r}")
+    if dim > 2:
+        if rng is None:
+            raise ValueError(f"tv in d = {dim} > 2 is Monte Carlo: pass rng (numpy Generator)")
+        return tv_monte_carlo(p, q, samples, rng, confidence)
+    tol = _DEFAULT_TOL[dim] if tol is None else _validate.positive("tol", tol)
+    tail = tol / 10 if tail is None else _validate.positive("tail", tail)
+    lo, hi = _union_box(p, q, tail)
+    grid = Grid(lo, hi, (_START_POINTS[dim],) * dim)
+    while True:
+        p_values, p_err = evaluate(p, grid)
+        q_values, q_err = evaluate(q, grid)
+        value, quad = tv_on_grid(p_values, q_values, grid)
+        tails = 0.5 * (outside_mass(p, grid, p_values) + outside_mass(q, grid, q_values))
+        error = quad + tails + 0.5 * (p_err + q_err)
+        if error <= tol or 2 * grid.shape[0] - 1 > _MAX_POINTS[dim] or tails > tol:
+            return TVEstimate(min(1.0, value), error, "quadrature", grid.size)
+        grid = grid.refined()
+
+
+def _logpdf(density: object, x: np.ndarray) -> np.ndarray:
+    if hasattr(density, "logpdf"):
+        return np.asarray(density.logpdf(x), dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(density.pdf(x), dtype=float))
+
+
+def tv_monte_carlo(
+    p: object,
+    q: object,
+    samples: int,
+    rng: np.random.Generator,
+    confidence: float = 0.95,
+) -> TVEstimate:
+    """TV = E_{x~p}[(1 - q(x)/p(x))_+], the mean of ``samples`` draws from p.
+
+    ``error`` is the normal-approximation half-width z * sd / sqrt(samples) of the two-sided
+    ``confidence`` interval (the summand lies in [0, 1], so its sd is at most 1/2).
+    """
+    samples = _validate.whole("samples", samples, minimum=2)
+    confidence = _validate.real("confidence", confidence, 0.0, 1.0)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    x = p.sample(samples, rng)
+    log_ratio = _logpdf(q, x) - _logpdf(p, x)
+    with np.errstate(invalid="ignore"):
+        terms = -np.expm1(np.minimum(log_ratio, 0.0))
+    terms = np.nan_to_num(terms, nan=0.0)
+    z = float(special.ndtri(0.5 + confidence / 2))
+    half = z * float(np.std(terms, ddof=1)) / math.sqrt(samples)
+    return TVEstimate(float(np.mean(terms)), half, "monte-carlo", samples)
