@@ -1,0 +1,755 @@
+"""The phase transition in the amount of synthetic data (scenario ``augment``).
+
+Generation i trains on n real points plus m points sampled from generation i-1. With
+x = (n+m)/n >= 1 and r = m/(n+m) = 1 - 1/x, Theorem R gives
+
+    B_i(m) = eps(n x) x (1 - r^(i-1)) + r^(i-1) eps(n)          (i >= 2),
+
+and B_1 = eps(n) does not depend on m. For the power law eps(N) = C N^-a this is
+C n^-a g_i(x) with g_i(x) = x^(1-a) (1 - r^(i-1)) + r^(i-1). The threshold m*_i is where B_i
+stops rising and starts falling: the first zero of dB_i/dm at which the slope turns from positive
+to negative. Everything here reports that honestly, including when there is none.
+
+The power-law solver works in s = log(x - 1) on
+
+    phi(s) = log((1-a)(1 - r^(i-1))) - log((i-1) r^(i-2) x^-1 (1 - x^(a-1))),
+
+the log of the ratio of the two terms of g_i'(x) x^a; phi > 0 exactly where the bound rises. Every
+power of r is taken as exp(k log r), so nothing underflows or cancels at large i.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import mpmath as mp
+import numpy as np
+
+from bounds import _validate
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from bounds.errors import ErrorModel
+
+SCAN_RANGE = (1e-9, 1e12)
+"""m/n range searched for a sign change of dB/dm when the error model is not a power law."""
+_SCAN_POINTS = 800
+_FLOAT_BRACKET = 1e-9  # relative width in x of the certified bracket around a float root
+_S_LOW = -40.0  # s = log(x - 1) where every power law still rises (x - 1 = 4e-18)
+_BISECTIONS = 80
+_METHODS = ("auto", "closed form", "numeric", "scan")
+
+Number = Any  # float or mpmath.mpf
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Where B_i(m) peaks as the synthetic amount m grows, for one generation i and real size n.
+
+    When ``exists`` is False, ``reason`` says why (i = 1, or the bound is monotone in m) and the
+    numeric fields are None. Otherwise ``m`` is m*_i, ``x`` = (n + m*)/n, ``peak`` = B_i(m*),
+    ``ratio`` = B_i(m*)/B_i(0), and the certificate: ``slope_below`` > 0 > ``slope_above`` are
+    dB_i/dm at the ends of ``bracket`` = (m_lo, m_hi), an interval around m* that must hold the
+    sign change, evaluated in mpmath so the signs are exact.
+    """
+
+    i: int
+    n: float
+    model: str
+    exists: bool
+    reason: str
+    method: str
+    digits: int | None = None
+    x: Number | None = None
+    m: Number | None = None
+    peak: Number | None = None
+    ratio: Number | None = None
+    bracket: tuple[Number, Number] | None = None
+    slope_below: Number | None = None
+    slope_above: Number | None = None
+
+    @property
+    def certified(self) -> bool:
+        """True when the bound's slope is positive below m* and negative above it."""
+        return self.exists and self.slope_below > 0 > self.slope_above
+
+    def __str__(self) -> str:
+        if not self.exists:
+            return f"generation {self.i}, n = {self.n:g}: {self.reason}"
+        return (
+            f"generation {self.i}, n = {self.n:g}: m* = {_show(self.m)} "
+            f"(m*/n = {_show(self.m / self.n)}), peak B = {_show(self.peak)} "
+            f"= {_show(self.ratio)} x B(0) [{self.method}]"
+        )
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Slopes of B_i at m(1 -/+ rel)-ish points: ``is_maximum`` iff rising below, falling above."""
+
+    m_below: Number
+    m_above: Number
+    slope_below: Number
+    slope_above: Number
+
+    @property
+    def is_maximum(self) -> bool:
+        """True when the slope changes sign from + to - across the interval."""
+        return self.slope_below > 0 > self.slope_above
+
+
+@dataclass(frozen=True)
+class PowerLawThresholds:
+    """m*_i for eps(N) = C N^-alpha over broadcast arrays of (i, n, alpha), in floats.
+
+    ``certified`` is True where the slope of B_i is positive at x*(1 - 1e-9) and negative at
+    x*(1 + 1e-9), so the relative error of x* is below 1e-9 there.
+    """
+
+    i: np.ndarray
+    n: np.ndarray
+    alpha: np.ndarray
+    C: np.ndarray
+    x: np.ndarray
+    m: np.ndarray
+    peak: np.ndarray
+    ratio: np.ndarray
+    slope_below: np.ndarray
+    slope_above: np.ndarray
+    certified: np.ndarray = field(repr=False)
+
+    def rows(self) -> list[dict[str, float]]:
+        """One dict per (flattened) entry, with the columns above."""
+        names = ("i", "n", "alpha", "C", "x", "m", "peak", "ratio", "slope_below", "slope_above")
+        columns = [getattr(self, k).ravel() for k in names]
+        return [
+            {k: (int(v) if k == "i" else float(v)) for k, v in zip(names, values, strict=True)}
+            for values in zip(*columns, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class OneStepThreshold:
+    """The one-step reading: B(m) = eps(n+m) + (m/(n+m)) delta with delta = delta_(i-1) fixed.
+
+    B rises at m = 0 iff delta > ``critical_delta`` = -n eps'(n). When it does, ``m`` is the first
+    peak, with ``peak`` = B(m*), and the slopes of B at the ends of ``bracket`` certify it.
+    """
+
+    n: float
+    delta: float
+    model: str
+    critical_delta: Number
+    rises_at_zero: bool
+    exists: bool
+    reason: str
+    method: str
+    m: Number | None = None
+    peak: Number | None = None
+    bracket: tuple[Number, Number] | None = None
+    slope_below: Number | None = None
+    slope_above: Number | None = None
+
+    @property
+    def certified(self) -> bool:
+        """True when the slope is positive below m* and negative above it."""
+        return self.exists and self.slope_below > 0 > self.slope_above
+
+
+def _show(value: Number) -> str:
+    return mp.nstr(value, 12) if isinstance(value, mp.mpf) else f"{float(value):.6g}"
+
+
+# --------------------------------------------------------------------------- power law, floats
+
+
+def _phi(s: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """log of (rising term / falling term) of g_i'(x) at x = 1 + e^s; > 0 where B_i rises."""
+    log_x = np.logaddexp(0.0, s)
+    log_r = -np.log1p(np.exp(-s))  # log(e^s / (1 + e^s)), without cancelling s - log_x
+    rising = np.log1p(-a) + np.log(-np.expm1((i - 1) * log_r))
+    falling = np.log(i - 1) + (i - 2) * log_r - log_x + np.log(-np.expm1((a - 1) * log_x))
+    return rising - falling
+
+
+def _g(x: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """g_i(x) = x^(1-a) (1 - r^(i-1)) + r^(i-1), r = 1 - 1/x."""
+    power = np.exp((i - 1) * np.log1p(-1 / x))
+    return x ** (1 - a) * (1 - power) + power
+
+
+def _g_slope(x: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """g_i'(x) = x^-a [(1-a)(1 - r^(i-1)) - (i-1) r^(i-2) x^-1 (1 - x^(a-1))]."""
+    log_r = np.log1p(-1 / x)
+    rising = (1 - a) * -np.expm1((i - 1) * log_r)
+    falling = (i - 1) * np.exp((i - 2) * log_r) / x * -np.expm1((a - 1) * np.log(x))
+    return x**-a * (rising - falling)
+
+
+def _solve_s(i: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The root s* of phi by vectorised bisection between _S_LOW and an expanded upper end."""
+    low = np.full(np.broadcast(i, a).shape, _S_LOW)
+    high = np.log(4 * i / a + 10) + 0 * low
+    for _ in range(60):
+        rising = _phi(high, i, a) >= 0
+        if not rising.any():
+            break
+        high = np.where(rising, high + 3.0, high)
+    else:
+        raise RuntimeError("could not bracket the power-law threshold; please report the inputs")
+    for _ in range(_BISECTIONS):
+        middle = (low + high) / 2
+        rising = _phi(middle, i, a) > 0
+        low = np.where(rising, middle, low)
+        high = np.where(rising, high, middle)
+    return (low + high) / 2
+
+
+def power_law_thresholds(
+    i: object, alpha: object = 0.2, n: object = 1.0, C: object = 1.0
+) -> PowerLawThresholds:
+    """m*_i for eps(N) = C N^-alpha, vectorised over broadcast arrays of i >= 2, alpha in (0, 1),
+    n > 0 and C > 0 (x* depends on i and alpha only; m* = n (x* - 1), peak = C n^-alpha g_i(x*)).
+    """
+    i_arr = _array("i", i, integer=True, low=2)
+    a_arr = _array("alpha", alpha, low=0.0, high=1.0, open_ends=True)
+    n_arr = _array("n", n, low=0.0, open_ends=True)
+    c_arr = _array("C", C, low=0.0, open_ends=True)
+    i_arr, a_arr, n_arr, c_arr = np.broadcast_arrays(i_arr, a_arr, n_arr, c_arr)
+    i_f = i_arr.astype(float)
+    s = _solve_s(i_f, a_arr)
+    x = 1 + np.exp(s)
+    scale = c_arr * n_arr**-a_arr
+    below, above = x * (1 - _FLOAT_BRACKET), x * (1 + _FLOAT_BRACKET)
+    slope_below = scale / n_arr * _g_slope(below, i_f, a_arr)
+    slope_above = scale / n_arr * _g_slope(above, i_f, a_arr)
+    ratio = _g(x, i_f, a_arr)
+    return PowerLawThresholds(
+        i=i_arr,
+        n=n_arr,
+        alpha=a_arr,
+        C=c_arr,
+        x=x,
+        m=n_arr * np.exp(s),
+        peak=scale * ratio,
+        ratio=ratio,
+        slope_below=slope_below,
+        slope_above=slope_above,
+        certified=(slope_below > 0) & (slope_above < 0),
+    )
+
+
+def _array(
+    name: str,
+    value: object,
+    low: float,
+    high: float = math.inf,
+    integer: bool = False,
+    open_ends: bool = False,
+) -> np.ndarray:
+    """``value`` as a numpy array checked against [low, high] (open if asked), else raise."""
+    kind = "whole numbers" if integer else "numbers"
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of {kind}, got {value!r}") from None
+    if isinstance(value, bool) or array.dtype == bool or array.size == 0:
+        raise TypeError(f"{name} must be a number or a non-empty array of {kind}, got {value!r}")
+    inside = (array > low) & (array < high) if open_ends else (array >= low) & (array <= high)
+    bad = ~np.isfinite(array) | ~inside
+    if integer:
+        bad |= array != np.round(array)
+    if bad.any():
+        brackets = "()" if open_ends else "[]"
+        allowed = f"{brackets[0]}{low:g}, {high:g}{brackets[1]}"
+        raise ValueError(
+            f"{name} must be finite {kind} in {allowed}, got {float(array[bad].flat[0])!r}"
+        )
+    return array.astype(np.int64) if integer else array
+
+
+# --------------------------------------------------------------------------- asymptotics
+
+
+def asymptotic_u(alpha: object) -> float | np.ndarray:
+    """u*(alpha) > 0 solving (1-alpha)(e^u - 1) = u: the limit of i / x*_i as i -> infinity.
+
+    Closed form u* = -W_(-1)(-(1-alpha) e^(alpha-1)) - (1-alpha) (Lambert W, lower branch);
+    computed here by Newton's method on log((1-alpha)(e^u - 1)/u), vectorised.
+    """
+    a = _array("alpha", alpha, low=0.0, high=1.0, open_ends=True)
+    u = np.maximum(2 * a, -np.log1p(-a)) + 2.0  # to the right of the root; convex, so monotone
+    for _ in range(100):
+        value = np.log1p(-a) + np.log(np.expm1(u)) - np.log(u)
+        slope = 1 / -np.expm1(-u) - 1 / u
+        step = value / slope
+        u = u - step
+        if np.all(np.abs(step) <= 1e-15 * u):
+            break
+    return float(u) if u.ndim == 0 else u
+
+
+def asymptotic_slope(alpha: object) -> float | np.ndarray:
+    """lim_(i -> inf) m*_i / (i n) = 1 / u*(alpha)."""
+    return 1 / asymptotic_u(alpha)
+
+
+def asymptotic_peak_constant(alpha: object) -> float | np.ndarray:
+    """K(alpha) with B_i(m*_i) / B_i(0) ~ K i^(1-alpha): K = u*^alpha e^(-u*) / (1 - alpha)."""
+    u = asymptotic_u(alpha)
+    a = np.asarray(alpha, dtype=float)
+    result = u**a * np.exp(-u) / (1 - a)
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def asymptotic_error(i: object, alpha: object) -> float | np.ndarray:
+    """Leading relative error of m*_i/(i n) ~ 1/u*: (u*/i)^(1-alpha) / (u* - alpha) (+ O(1/i))."""
+    u = asymptotic_u(alpha)
+    a = np.asarray(alpha, dtype=float)
+    i_arr = _array("i", i, integer=True, low=2).astype(float)
+    result = (u / i_arr) ** (1 - a) / (u - a)
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def asymptotic_slope_expr() -> sp.Expr:
+    """1/u*(alpha) as a sympy expression with Lambert's W on its lower branch."""
+    import sympy as sp
+
+    from bounds.symbols import alpha
+
+    u = -sp.LambertW(-(1 - alpha) * sp.exp(alpha - 1), -1) - (1 - alpha)
+    return 1 / u
+
+
+# --------------------------------------------------------------------------- any error model
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """eps and eps' of a model as numpy and mpmath functions of N, and its monomial form."""
+
+    eps_np: Any
+    deps_np: Any
+    eps_mp: Any
+    deps_mp: Any
+    exponent: float | None  # eps = c N^exponent when the model is a monomial in N
+    exponent_mp: Any  # the same exponent at the current mpmath precision, as eps_mp reads it
+
+
+@lru_cache(maxsize=64)
+def _compile(model: ErrorModel) -> _Compiled:
+    import sympy as sp
+
+    from bounds.symbols import N
+
+    # constants as the exact decimals they print as (0.2 -> 1/5), so that eps, eps' and the
+    # exponent agree to any mpmath precision instead of carrying float rounding
+    eps = model.expr.subs({s: sp.Rational(repr(float(v))) for s, v in model.constants})
+    deps = sp.diff(eps, N)
+    coefficient, exponent = eps.as_coeff_exponent(N)
+    monomial = N not in coefficient.free_symbols and exponent.is_number
+    return _Compiled(
+        eps_np=sp.lambdify(N, eps, "numpy"),
+        deps_np=sp.lambdify(N, deps, "numpy"),
+        eps_mp=sp.lambdify(N, eps, "mpmath"),
+        deps_mp=sp.lambdify(N, deps, "mpmath"),
+        exponent=float(exponent) if monomial else None,
+        exponent_mp=sp.lambdify((), exponent, "mpmath") if monomial else None,
+    )
+
+
+def _model(error_model: ErrorModel | None) -> ErrorModel:
+    from bounds import errors
+
+    if error_model is None:
+        return errors.power_law()
+    if not isinstance(error_model, errors.ErrorModel):
+        raise TypeError(
+            f"error_model must be a bounds.errors.ErrorModel, got {type(error_model).__name__}"
+        )
+    return error_model
+
+
+def bound_value(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any = mp) -> Number:
+    """B_i(m) = eps(n+m)(1 - r^(i-1))/(1 - r) + r^(i-1) eps(n), r = m/(n+m) (B_1 = eps(n))."""
+    f = _compile(error_model)
+    eps = f.eps_mp if lib is mp else f.eps_np
+    if i == 1:
+        return eps(n)
+    x = (n + m) / n
+    power = lib.exp((i - 1) * lib.log1p(-1 / x)) if m > 0 else 0 * x
+    return eps(n * x) * x * (1 - power) + power * eps(n)
+
+
+def bound_slope(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any = mp) -> Number:
+    """dB_i/dm = [h'(x)(1 - r^(i-1)) + (i-1) r^(i-2) x^-2 (eps(n) - h(x))] / n, h(x) = x eps(n x).
+
+    ``lib`` is ``mpmath`` (scalars, at the current precision) or ``numpy`` (arrays of m > 0).
+    """
+    f = _compile(error_model)
+    eps, deps = (f.eps_mp, f.deps_mp) if lib is mp else (f.eps_np, f.deps_np)
+    if i == 1:
+        return 0 * m
+    x = (n + m) / n
+    log_r = lib.log1p(-1 / x)
+    h = x * eps(n * x)
+    h_slope = eps(n * x) + n * x * deps(n * x)
+    rising = h_slope * -lib.expm1((i - 1) * log_r)
+    falling = (i - 1) * lib.exp((i - 2) * log_r) / x**2 * (h - eps(n))
+    return (rising - falling) / n
+
+
+def certify(
+    i: int, n: float, m: Number, error_model: ErrorModel | None = None, rel: float = 1e-9
+) -> Certificate:
+    """Slopes of B_i at x(1 - rel) and x(1 + rel), x = (n+m)/n, in 50-digit mpmath arithmetic.
+
+    A true threshold gives slope_below > 0 > slope_above; a wrong claimed m (further than rel
+    from the root, relatively in x) gives two slopes of the same sign.
+    """
+    i = _validate.generation(i)
+    n = _validate.positive("n", n)
+    model = _model(error_model)
+    with mp.workdps(max(50, mp.mp.dps + 10)):
+        m_mp, n_mp, rel_mp = mp.mpf(m), mp.mpf(n), mp.mpf(rel)
+        x = (n_mp + m_mp) / n_mp
+        below = n_mp * (x * (1 - rel_mp) - 1)
+        above = n_mp * (x * (1 + rel_mp) - 1)
+        return Certificate(
+            m_below=below,
+            m_above=above,
+            slope_below=bound_slope(i, n_mp, below, model),
+            slope_above=bound_slope(i, n_mp, above, model),
+        )
+
+
+def symbolic_threshold(i: int, error_model: ErrorModel | None = None) -> sp.Expr | None:
+    """m*_i as a sympy expression in n and the model's constant symbols, or None.
+
+    sympy is asked only where it is known to succeed: i = 2 and eps a monomial c N^-a, where
+    dB_2/dx = n eps'(n x) + eps(n)/x^2 = 0 gives x* = a^(-1/(1-a)) (valid for 0 < a < 1).
+    For i >= 3 the condition mixes x^-a with a polynomial of degree i-2 in 1/x: no closed form.
+    """
+    import sympy as sp
+
+    from bounds.symbols import N, n
+
+    i = _validate.generation(i)
+    model = _model(error_model)
+    if i != 2 or _compile(model).exponent is None:
+        return None
+    x = sp.Symbol("x", positive=True)
+    eps = sp.Lambda(N, model.expr)
+    slope = sp.diff(eps(n * x) + (1 - 1 / x) * eps(n), x)
+    roots = sp.solve(slope, x)
+    if len(roots) != 1:
+        return None
+    return n * (roots[0] - 1)
+
+
+def threshold(
+    i: int,
+    n: float,
+    error_model: ErrorModel | None = None,
+    digits: int | None = None,
+    method: str = "auto",
+) -> Threshold:
+    """m*_i for ``augment`` with real size n: the first m where B_i stops rising, certified.
+
+    ``digits`` = None computes in floats; an integer computes in mpmath to that many significant
+    digits. ``method``: "auto" (closed form where sympy has one, else numeric), "closed form",
+    "numeric", or "scan" (the generic scan even for a power law, as a cross-check). Power laws (eps = c N^-a) use the log-form solver for any i; other models are
+    scanned for a sign change of dB/dm over m/n in ``SCAN_RANGE``, then refined.
+    """
+    i = _validate.generation(i)
+    n = _validate.positive("n", n)
+    model = _model(error_model)
+    if digits is not None:
+        digits = _validate.whole("digits", digits, minimum=1)
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    if i == 1:
+        return Threshold(
+            1,
+            n,
+            model.name,
+            False,
+            "no transition: B_1 = eps(n) does not "
+            "depend on m (generation 1 trains on real data only)",
+            "exact",
+            digits,
+        )
+    exponent = _compile(model).exponent
+    if exponent is not None and not -1 < exponent < 0 and method != "scan":
+        return _monotone_power(i, n, model, exponent, digits)
+    if method == "closed form" and (i != 2 or exponent is None):
+        raise ValueError(
+            f"method 'closed form' needs i = 2 and a power-law error model, got i = {i} "
+            f"and {model.name}"
+        )
+    dps = (digits or 15) + 15
+    with mp.workdps(dps):
+        a = -_compile(model).exponent_mp() if exponent is not None else None
+        if exponent is not None and i == 2 and method not in ("numeric", "scan"):
+            x, how = a ** (-1 / (1 - a)), "closed form x* = alpha^(-1/(1-alpha))"
+        elif exponent is not None and method != "scan":
+            x, how = _power_law_x(i, a, digits), "numeric, power-law log form"
+        else:
+            found = _scan(i, n, model)
+            if isinstance(found, str):
+                return Threshold(i, n, model.name, False, found, "numeric scan", digits)
+            x, how = _refine_general(i, n, model, found), "numeric, scan and refine"
+        return _finish(i, n, model, x, digits, how)
+
+
+def _monotone_power(i: int, n: float, model: ErrorModel, exponent: float, digits) -> Threshold:
+    if exponent >= 0:
+        reason = (
+            f"no interior maximum: eps ~ N^{exponent:g} does not decrease, so B_{i} rises "
+            "for every m (no transition)"
+        )
+    elif exponent == -1:
+        reason = f"no transition: eps ~ 1/N makes B_{i} constant in m"
+    else:
+        reason = (
+            f"no transition: eps ~ N^{exponent:g} decays faster than 1/N, so B_{i} "
+            "decreases for every m"
+        )
+    return Threshold(i, n, model.name, False, reason, "exact (power law)", digits)
+
+
+def _power_law_x(i: int, a: Number, digits: int | None) -> Number:
+    """x*_i for the power law: float bisection, then mpmath refinement when digits are asked."""
+    s = float(_solve_s(np.float64(i), np.float64(float(a))))
+    if digits is None:
+        return mp.mpf(1) + mp.exp(s)
+    phi = _phi_mp(i, a)
+    width = mp.mpf(10) ** -8 * (1 + abs(s))
+    low, high = mp.mpf(s) - width, mp.mpf(s) + width
+    if not phi(low) > 0 > phi(high):
+        low, high = mp.mpf(_S_LOW), mp.mpf(s) + 10
+    return 1 + mp.exp(_bracketed_root(phi, low, high))
+
+
+def _phi_mp(i: int, a: Number):
+    def phi(s):
+        log_r = -mp.log1p(mp.exp(-s))
+        log_x = s - log_r
+        rising = mp.log1p(-a) + mp.log(-mp.expm1((i - 1) * log_r))
+        falling = mp.log(i - 1) + (i - 2) * log_r - log_x + mp.log(-mp.expm1((a - 1) * log_x))
+        return rising - falling
+
+    return phi
+
+
+def _bracketed_root(f, low, high):
+    """The root of f between low and high, where f changes sign, to the working precision.
+
+    Illinois (modified regula falsi) with a bisection step whenever the bracket fails to halve
+    over two steps, stopped when the bracket is a few ulps wide: the root is always enclosed.
+    """
+    f_low, f_high = f(low), f(high)
+    if f_low == 0 or f_high == 0:
+        return low if f_low == 0 else high
+    if (f_low > 0) == (f_high > 0):
+        raise RuntimeError("no sign change in the bracket; please report the inputs")
+    tolerance = 8 * mp.eps * (1 + abs(low) + abs(high))
+    side, width = 0, abs(high - low)
+    for step in range(100_000):
+        if abs(high - low) <= tolerance:
+            break
+        if step % 2 == 0:
+            if abs(high - low) > width / 2:
+                middle = (low + high) / 2
+            else:
+                middle = (low * f_high - high * f_low) / (f_high - f_low)
+            width = abs(high - low)
+        else:
+            middle = (low * f_high - high * f_low) / (f_high - f_low)
+        if not min(low, high) < middle < max(low, high):
+            middle = (low + high) / 2
+        f_middle = f(middle)
+        if f_middle == 0:
+            return middle
+        if (f_middle > 0) == (f_high > 0):
+            high, f_high = middle, f_middle
+            if side == -1:
+                f_low /= 2
+            side = -1
+        else:
+            low, f_low = middle, f_middle
+            if side == 1:
+                f_high /= 2
+            side = 1
+    return (low + high) / 2
+
+
+def _scan(i: int, n: float, model: ErrorModel) -> tuple[float, float] | str:
+    """The first interval in s = log(m/n) where dB_i/dm turns from + to -, or why there is none."""
+    s = np.linspace(math.log(SCAN_RANGE[0]), math.log(SCAN_RANGE[1]), _SCAN_POINTS)
+    m = n * np.exp(s)
+    with np.errstate(all="ignore"):
+        slope = np.asarray(bound_slope(i, n, m, model, np), dtype=float) * n
+    scale = np.abs(np.asarray(_compile(model).eps_np(n + m), dtype=float)) + 1e-300
+    if not np.all(np.isfinite(slope)):
+        return "no answer: dB/dm is not finite on the scanned range"
+    flat = np.abs(slope) <= 1e-12 * scale
+    low, high = SCAN_RANGE
+    if flat.all():
+        return f"no transition: B_{i} is constant in m for m/n in [{low:g}, {high:g}]"
+    turns = np.flatnonzero((slope[:-1] > 0) & (slope[1:] <= 0))
+    if turns.size:
+        k = int(turns[0])
+        return float(s[k]), float(s[k + 1])
+    if np.all(slope <= 0):
+        return f"no transition: B_{i} decreases in m for every m/n in [{low:g}, {high:g}]"
+    if np.all(slope >= 0):
+        return (
+            f"no interior maximum: B_{i} rises for every m/n in [{low:g}, {high:g}], "
+            "the whole scanned range"
+        )
+    return f"no transition: B_{i} falls first and never turns down again for m/n <= {high:g}"
+
+
+def _refine_general(i: int, n: float, model: ErrorModel, interval: tuple[float, float]) -> Number:
+    """x* in the scanned interval, by a bracketing root search in s = log(m/n) (mpmath)."""
+    n_mp = mp.mpf(n)
+
+    def slope(s):
+        return bound_slope(i, n_mp, n_mp * mp.exp(s), model) * n_mp / _compile(model).eps_mp(n_mp)
+
+    return 1 + mp.exp(_bracketed_root(slope, mp.mpf(interval[0]), mp.mpf(interval[1])))
+
+
+def _finish(i: int, n: float, model: ErrorModel, x: Number, digits: int | None, how: str):
+    """Package x* with peak, ratio and the certificate, in floats or at the asked precision."""
+    n_mp = mp.mpf(n)
+    m = n_mp * (x - 1)
+    rel = mp.mpf(10) ** -digits if digits is not None else _FLOAT_BRACKET
+    certificate = (
+        certify(i, n, m, model, rel=rel)
+        if digits is None
+        else _certify_here(i, n_mp, m, model, rel)
+    )
+    peak = bound_value(i, n_mp, m, model)
+    ratio = peak / bound_value(i, n_mp, mp.mpf(0), model)
+    convert = float if digits is None else (lambda v: +v)
+    return Threshold(
+        i=i,
+        n=n,
+        model=model.name,
+        exists=True,
+        reason="rises, then falls: interior maximum",
+        method=how if digits is None else f"{how}, mpmath to {digits} digits",
+        digits=digits,
+        x=convert(x),
+        m=convert(m),
+        peak=convert(peak),
+        ratio=convert(ratio),
+        bracket=(convert(certificate.m_below), convert(certificate.m_above)),
+        slope_below=convert(certificate.slope_below),
+        slope_above=convert(certificate.slope_above),
+    )
+
+
+def _certify_here(i: int, n: Number, m: Number, model: ErrorModel, rel: Number) -> Certificate:
+    """``certify`` at the current (raised) precision, for mpmath results."""
+    x = (n + m) / n
+    below, above = n * (x * (1 - rel) - 1), n * (x * (1 + rel) - 1)
+    return Certificate(
+        below, above, bound_slope(i, n, below, model), bound_slope(i, n, above, model)
+    )
+
+
+# --------------------------------------------------------------------------- one step
+
+
+def one_step_threshold(
+    n: float, delta: float, error_model: ErrorModel | None = None, digits: int | None = None
+) -> OneStepThreshold:
+    """Peak of B(m) = eps(n+m) + (m/(n+m)) delta, the previous error delta held fixed.
+
+    B'(m) = eps'(n+m) + n delta/(n+m)^2, so B rises at m = 0 iff delta > -n eps'(n). For
+    eps = C N^-a (0 < a < 1) the peak is at n + m* = (delta n/(a C))^(1/(1-a)); other models are
+    scanned in N = n + m over n (1 + SCAN_RANGE) and refined.
+    """
+    n = _validate.positive("n", n)
+    delta = _validate.real("delta", delta, 0.0)
+    model = _model(error_model)
+    if digits is not None:
+        digits = _validate.whole("digits", digits, minimum=1)
+    f = _compile(model)
+    with mp.workdps((digits or 15) + 15):
+        n_mp, d_mp = mp.mpf(n), mp.mpf(delta)
+
+        def slope(m):
+            return f.deps_mp(n_mp + m) + n_mp * d_mp / (n_mp + m) ** 2
+
+        critical = -n_mp * f.deps_mp(n_mp)
+        rises = bool(d_mp > critical)
+        base = dict(
+            n=n,
+            delta=delta,
+            model=model.name,
+            critical_delta=_out(critical, digits),
+            rises_at_zero=rises,
+        )
+        if not rises:
+            return OneStepThreshold(
+                **base,
+                exists=False,
+                method="exact",
+                reason=(
+                    f"no transition: delta = {delta:g} <= -n eps'(n) = {_show(critical)}, "
+                    "so B falls from m = 0"
+                ),
+            )
+        if f.exponent is not None and -1 < f.exponent < 0:
+            a = -f.exponent_mp()
+            coefficient = f.eps_mp(n_mp) * n_mp**a
+            m = (d_mp * n_mp / (a * coefficient)) ** (1 / (1 - a)) - n_mp
+            how = "closed form n + m* = (delta n/(alpha C))^(1/(1-alpha))"
+        else:
+            found = _scan_one_step(slope, n)
+            if isinstance(found, str):
+                return OneStepThreshold(**base, exists=False, method="numeric scan", reason=found)
+            m = n_mp * mp.exp(
+                _bracketed_root(
+                    lambda s: slope(n_mp * mp.exp(s)) * n_mp / f.eps_mp(n_mp), *map(mp.mpf, found)
+                )
+            )
+            how = "numeric, scan and refine"
+        rel = mp.mpf(10) ** -(digits or 9)
+        below, above = m - rel * (n_mp + m), m + rel * (n_mp + m)
+        return OneStepThreshold(
+            **base,
+            exists=True,
+            reason="rises, then falls: interior maximum",
+            method=how if digits is None else f"{how}, mpmath to {digits} digits",
+            m=_out(m, digits),
+            peak=_out(f.eps_mp(n_mp + m) + m / (n_mp + m) * d_mp, digits),
+            bracket=(_out(below, digits), _out(above, digits)),
+            slope_below=_out(slope(below), digits),
+            slope_above=_out(slope(above), digits),
+        )
+
+
+def _out(value: Number, digits: int | None) -> Number:
+    return float(value) if digits is None else +value
+
+
+def _scan_one_step(slope, n: float) -> tuple[float, float] | str:
+    s = np.linspace(math.log(SCAN_RANGE[0]), math.log(SCAN_RANGE[1]), _SCAN_POINTS)
+    values = np.array([float(slope(mp.mpf(n) * mp.exp(v))) for v in s])
+    turns = np.flatnonzero((values[:-1] > 0) & (values[1:] <= 0))
+    if turns.size:
+        k = int(turns[0])
+        return float(s[k]), float(s[k + 1])
+    return f"no interior maximum: B rises for every m/n in [{SCAN_RANGE[0]:g}, {SCAN_RANGE[1]:g}]"
