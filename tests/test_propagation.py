@@ -1,0 +1,263 @@
+"""Theorem R bounds: closed forms against the recursion, monotonicity, limits and precision."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bounds import symbols as S
+from bounds.errors import diffusion_random_features, from_expression, power_law
+from bounds.propagation import bound, closed_form, prove_closed_form, recursion
+from bounds.scenarios import Accumulate, Augment, Custom, Proportion, Replace, Scenario
+
+sizes = st.integers(min_value=1, max_value=10**7)
+alphas = st.floats(min_value=0.05, max_value=0.95)
+constants = st.floats(min_value=0.01, max_value=100.0)
+shares = st.floats(min_value=0.0, max_value=1.0)
+generations = st.integers(min_value=1, max_value=60)
+
+scenarios = st.one_of(
+    st.builds(Replace, sizes),
+    st.builds(Proportion, sizes, shares),
+    st.builds(Augment, sizes, st.integers(min_value=0, max_value=10**7)),
+    st.builds(Accumulate, sizes, st.integers(min_value=0, max_value=10**7)),
+)
+
+
+def reference(scenario: Scenario, eps, i: int) -> float:
+    """Theorem R's recursion with plain floats, straight from the scenario's numbers."""
+    history: list[float] = []
+    for g in range(1, i + 1):
+        w = scenario.weights(g)
+        history.append(
+            eps(scenario.size(g)) + math.fsum(w[j] * history[j - 1] for j in range(1, g))
+        )
+    return history[-1]
+
+
+@pytest.mark.parametrize(
+    "scenario", [Replace(10), Proportion(10, 0.5), Augment(10, 5), Accumulate(10, 5)]
+)
+def test_sympy_proves_the_closed_form_solves_the_recursion(scenario):
+    proof = prove_closed_form(scenario)
+    assert proof.holds, proof
+
+
+@pytest.mark.parametrize(
+    "scenario", [Replace(10), Proportion(10, 0.5), Augment(10, 5), Accumulate(10, 5)]
+)
+def test_a_closed_form_with_one_exponent_changed_is_refuted(scenario):
+    eps = sp.Function("epsilon")
+    right = closed_form(scenario, eps)[0]
+    # change one exponent: i -> i + 1 in every power (or scale eps(N_i) by an extra power of i)
+    wrong = right.replace(lambda e: e.is_Pow and e.exp.has(S.i), lambda e: e.base ** (e.exp + 1))
+    if wrong == right:
+        wrong = right.subs(S.i, S.i**2)
+    assert not prove_closed_form(scenario, wrong).holds
+
+
+def test_custom_scenarios_have_no_closed_form_to_prove():
+    with pytest.raises(ValueError, match="custom"):
+        prove_closed_form(Custom.accumulate_subsample(5, 3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios, st.builds(power_law, constants, alphas), generations)
+def test_closed_form_equals_recursion_for_random_parameters(scenario, error, i):
+    expected = reference(scenario, lambda size: float(error(size)), i)
+    assert bound(scenario, error).evaluate(i=i) == pytest.approx(expected, rel=1e-11)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=1, max_value=12), st.integers(min_value=1, max_value=10**5), alphas)
+def test_custom_bound_equals_recursion(generations_, size, alpha):
+    scenario = Custom.accumulate_subsample(size, generations_)
+    error = power_law(1.0, alpha)
+    got = bound(scenario, error).evaluate(i=np.arange(1, generations_ + 1))
+    want = [reference(scenario, lambda s: float(error(s)), g) for g in range(1, generations_ + 1)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_symbolic_bound_at_a_generation_matches_the_unrolled_recursion():
+    error = power_law()
+    for scenario in (Proportion(100, 0.25), Augment(100, 50), Accumulate(100, 50)):
+        b = bound(scenario, error)
+        unrolled = recursion(scenario, lambda size: error.expr.subs(S.N, size), 5)
+        assert sp.cancel(sp.expand(b.at(5) - unrolled)) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(scenarios, st.builds(power_law, constants, alphas), generations)
+def test_bound_is_at_least_the_current_generations_error(scenario, error, i):
+    assert bound(scenario, error).evaluate(i=i) >= float(error(scenario.size(i))) * (1 - 1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(sizes, shares, st.builds(power_law, constants, alphas))
+def test_replace_and_proportion_grow_with_generations(N, lam, error):
+    i = np.arange(1, 80)
+    for scenario in (Replace(N), Proportion(N, lam)):
+        values = bound(scenario, error).evaluate(i=i)
+        assert np.all(np.diff(values) >= -1e-15 * values[1:])
+    assert np.all(np.diff(bound(Replace(N), error).evaluate(i=i)) > 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(sizes, st.floats(min_value=0.01, max_value=1.0), st.builds(power_law, constants, alphas))
+def test_proportion_never_exceeds_eps_over_lambda(N, lam, error):
+    b = bound(Proportion(N, lam), error)
+    ceiling = float(error(N)) / lam
+    assert np.all(b.evaluate(i=np.arange(1, 500)) <= ceiling * (1 + 1e-12))
+    assert b.limit_value() == pytest.approx(ceiling, rel=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=2, max_value=60), alphas)
+def test_bound_decreases_in_size_and_in_real_share(i, alpha):
+    error = power_law(1.0, alpha)
+    b = bound(Proportion(1000, 0.5), error)
+    in_n = b.evaluate(i=i, N=np.logspace(1, 8, 30))
+    in_lam = b.evaluate(i=i, lam=np.linspace(0, 1, 30))
+    assert np.all(np.diff(in_n) < 0)
+    assert np.all(np.diff(in_lam) < 0)
+
+
+def test_accumulate_stays_bounded_while_replace_grows_linearly():
+    error = power_law(1.0, 0.2)
+    i = np.array([10, 100, 1000, 10000])
+    accumulate = bound(Accumulate(1000, 1000), error)
+    replace = bound(Replace(1000), error).evaluate(i=i)
+    np.testing.assert_allclose(replace, i * float(error(1000)), rtol=1e-12)
+    values = accumulate.evaluate(i=i)
+    assert np.all(values < accumulate.limit_value())
+    assert values[-1] < replace[0]
+
+
+def test_accumulate_limit_matches_an_exact_series():
+    # eps(N) = C/N with m = n: m sum_k C/(k n (k+1) n) = C/n, since sum 1/(k(k+1)) = 1
+    b = bound(Accumulate(7, 7), power_law(3.0, 1.0))
+    assert b.limit_value(dps=40) == pytest.approx(mpmath.mpf(3) / 7, rel=mpmath.mpf(10) ** -38)
+
+
+def test_accumulate_limit_is_sandwiched_by_integrals_of_its_tail():
+    # f(k) = eps(N_k)/N_{k+1} decreases, so int_K^oo f <= sum_{k>=K} f(k) <= f(K) + int_K^oo f
+    n, m, alpha = 100.0, 50.0, 0.2
+    b = bound(Accumulate(100, 50), power_law(1.0, alpha))
+    K = 10**6
+    head = b.evaluate(i=K) - (n + (K - 1) * m) ** -alpha  # m sum_{k<K} f(k)
+    f = lambda k: (n + (k - 1) * m) ** -alpha / (n + k * m)  # noqa: E731
+    integral = float(
+        mpmath.quad(lambda u: f(K * mpmath.exp(u)) * K * mpmath.exp(u), [0, mpmath.inf])
+    )
+    low, high = head + m * integral, head + m * (integral + f(K))
+    assert low <= b.limit_value() <= high
+    assert high - low < 3e-8  # = m f(K), about 1.5e-8 of the limit
+
+
+def test_accumulate_limit_is_infinite_when_the_error_does_not_vanish():
+    error = diffusion_random_features(M=256, tau=10)
+    assert bound(Accumulate(100, 50), error).limit_value() == np.inf
+    assert bound(Accumulate(100, 0), error).limit_value() == pytest.approx(float(error(100)))
+
+
+def test_limits_of_the_other_scenarios():
+    error = power_law(2.0, 0.5)
+    assert bound(Replace(100), error).limit() == sp.oo
+    assert bound(Replace(100), error).limit_value() == np.inf
+    assert bound(Proportion(100, 0.0), error).limit_value() == np.inf
+    augment = bound(Augment(100, 300), error)
+    assert augment.limit_value() == pytest.approx(2.0 / 20 * 4)  # eps(n+m) (n+m)/n
+    assert augment.evaluate(i=2000) == pytest.approx(augment.limit_value(), rel=1e-12)
+    with pytest.raises(ValueError, match="custom"):
+        bound(Custom.accumulate_subsample(10, 3), error).limit()
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios, st.builds(power_law, constants, alphas), generations)
+def test_float_and_mpmath_agree_to_1e_12(scenario, error, i):
+    b = bound(scenario, error)
+    exact = b.evaluate_mp(dps=40, i=i)
+    assert abs(b.evaluate(i=i) - float(exact)) <= 1e-12 * float(exact)
+
+
+@pytest.mark.parametrize("lam", [1e-300, 1e-17, 1e-9])
+def test_tiny_real_share_keeps_full_precision(lam):
+    # (1 - (1-lam)^i)/lam -> i as lam -> 0; the naive formula returns 0 or garbage here
+    b = bound(Proportion(100, lam), power_law(1.0, 0.5))
+    assert b.evaluate(i=7) == pytest.approx(0.7 * (1 - 3 * lam), rel=1e-12)
+    assert float(b.evaluate_mp(dps=30, i=7)) == pytest.approx(0.7, rel=1e-8)
+
+
+def test_evaluate_mp_reaches_the_requested_precision():
+    b = bound(Proportion(1000, 0.3), power_law(1.0, 0.2))
+    low, high = b.evaluate_mp(dps=30, i=40), b.evaluate_mp(dps=80, i=40)
+    assert abs(low - high) < mpmath.mpf(10) ** -29 * high
+    with mpmath.workdps(80):
+        direct = (
+            mpmath.mpf(1000) ** mpmath.mpf("-0.2")
+            * (1 - mpmath.mpf("0.7") ** 40)
+            / mpmath.mpf("0.3")
+        )
+    assert abs(high - direct) < mpmath.mpf(10) ** -15 * high  # 0.3 and 0.2 enter as doubles
+
+
+def test_vectorised_evaluation_broadcasts_over_parameters():
+    b = bound(Augment(100, 0), power_law())
+    m = np.linspace(0, 1000, 11)
+    i = np.arange(1, 5)[:, None]
+    grid = b.evaluate(i=i, m=m)
+    assert grid.shape == (4, 11)
+    assert grid[1, 3] == pytest.approx(bound(Augment(100, 300), power_law()).evaluate(i=2))
+
+
+def test_bound_prints_as_formula_latex_and_knows_its_provenance():
+    b = bound(Proportion(1000, 0.5), power_law())
+    assert str(b) == "B_i = C*(1 - (1 - lambda)**i)/(N**alpha*lambda)"
+    assert b.latex().startswith("B_i = ") and r"\lambda" in b.latex()
+    assert b._repr_latex_().startswith("$")
+    assert "Theorem R" in str(b.provenance) and "uniform in i" in str(b.provenance)
+    assert b.substituted().free_symbols == {S.i}
+
+
+def test_vacuous_values_are_reported_not_clipped():
+    b = bound(Replace(10), power_law())
+    values = b.evaluate(i=np.arange(1, 6))
+    assert values.max() > 1
+    assert list(b.vacuous(values)) == list(values > 1)
+
+
+def test_user_expression_error_model_flows_through():
+    error = from_expression("K*log(N + 1)/N", {"K": 2.0})
+    b = bound(Replace(50), error)
+    assert b.evaluate(i=3) == pytest.approx(3 * 2 * math.log(51) / 50)
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"i": 0}, "generation i"),
+        ({"i": 2.5}, "generation i"),
+        ({"i": 2, "lam": 1.5}, "lam"),
+        ({"i": 2, "N": -3}, "N"),
+        ({"i": 2, "alpha": float("nan")}, "alpha"),
+        ({"i": 2, "bogus": 1}, "bogus"),
+        ({}, "i"),
+    ],
+)
+def test_bad_evaluation_parameters_raise_naming_them(params, name):
+    b = bound(Proportion(10, 0.5), power_law())
+    with pytest.raises(ValueError, match=name):
+        b.evaluate(**params)
+
+
+def test_bad_arguments_to_bound_raise_type_error():
+    with pytest.raises(TypeError, match="scenario"):
+        bound("replace", power_law())
+    with pytest.raises(TypeError, match="error"):
+        bound(Replace(10), 0.1)
+    with pytest.raises(ValueError, match="generation i"):
+        bound(Custom.accumulate_subsample(10, 3), power_law()).evaluate(i=4)
