@@ -108,17 +108,19 @@ def diffusion_early_stopped(
     approx: float = 0.0,
     prior: float = 0.0,
 ) -> ErrorModel:
-    """The random-feature bound at tau = (M N / 4)^(1/5), the optimal time when M >> N^(2/3).
+    """The random-feature bound at tau = max(1, (M N / 4)^(1/5)), near-optimal when M >> N^(2/3).
 
-    Any tau gives a valid bound, so this closed form is a bound for every N; it exceeds the
+    Any tau >= 1 gives a valid bound, so this closed form is a bound for every N; it exceeds the
     bound at the exact optimum (``bounds.stopping``) by a factor that tends to 1 as M/N^(2/3) grows.
+    At fixed M it is not monotone in N: tau^3/M^2 grows like N^(3/5).
     """
     return ErrorModel(
         "diffusion, random features, early-stopped",
-        sp.sqrt(_kl_bracket((S.M * N / 4) ** sp.Rational(1, 5)) / 2),
+        sp.sqrt(_kl_bracket(sp.Max(1, (S.M * N / 4) ** sp.Rational(1, 5))) / 2),
         _diffusion_constants(M, C1, C2, approx, prior),
-        "Li et al. (2023) Theorem 1 at tau = (M N/4)^(1/5), with Pinsker; "
+        "Li et al. (2023) Theorem 1 at tau = max(1, (M N/4)^(1/5)), with Pinsker; "
         "constants uniform over generations (assumed)",
+        decreasing=False,
     )
 
 
