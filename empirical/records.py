@@ -1,0 +1,36 @@
+"""Records as JSON lines: one JSON object per line, written atomically.
+
+Public API: ``write_jsonl(path, records)``, ``read_jsonl(path) -> list[dict]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+__all__ = ["read_jsonl", "write_jsonl"]
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[Mapping]) -> Path:
+    """Write one JSON object per line to a temporary file beside ``path``, then rename it over
+    ``path`` (so a reader never sees a half-written file). Non-finite floats are refused."""
+    path = Path(path)
+    lines = [json.dumps(dict(r), sort_keys=True, allow_nan=False) for r in records]
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("".join(line + "\n" for line in lines))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    """The records of a JSON-lines file, in order (blank lines skipped)."""
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
