@@ -185,6 +185,14 @@ def _g(x: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
     return x ** (1 - a) * (1 - power) + power
 
 
+def power_law_ratio(m_over_n: object, i: object, alpha: object = 0.2) -> np.ndarray:
+    """B_i(m)/B_i(0) = g_i(1 + m/n) for eps(N) = C N^-alpha, vectorised (i >= 2, m/n > 0)."""
+    ratio = _array("m_over_n", m_over_n, low=0.0, open_ends=True)
+    i_arr = _array("i", i, integer=True, low=2).astype(float)
+    a = _array("alpha", alpha, low=0.0, open_ends=True)
+    return _g(1 + ratio, i_arr, a)
+
+
 def _g_slope(x: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
     """g_i'(x) = x^-a [(1-a)(1 - r^(i-1)) - (i-1) r^(i-2) x^-1 (1 - x^(a-1))]."""
     log_r = np.log1p(-1 / x)
@@ -465,8 +473,9 @@ def threshold(
 
     ``digits`` = None computes in floats; an integer computes in mpmath to that many significant
     digits. ``method``: "auto" (closed form where sympy has one, else numeric), "closed form",
-    "numeric", or "scan" (the generic scan even for a power law, as a cross-check). Power laws (eps = c N^-a) use the log-form solver for any i; other models are
-    scanned for a sign change of dB/dm over m/n in ``SCAN_RANGE``, then refined.
+    "numeric", or "scan" (the generic scan even for a power law, as a cross-check). Power laws
+    (eps = c N^-a) use the log-form solver for any i; other models are scanned for a sign change
+    of dB/dm over m/n in ``SCAN_RANGE``, then refined.
     """
     i = _validate.generation(i)
     n = _validate.positive("n", n)
