@@ -1,0 +1,131 @@
+"""``DiffusionModel``: the random-feature diffusion of Li et al. (2023) as a loop ``Model``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bounds import _validate
+from empirical.diffusion.density import Pushforward1D, PushforwardNewton, SDEGridDensity1D
+from empirical.diffusion.features import RandomFeatures, RandomFeatureScore
+from empirical.diffusion.process import time_grid
+from empirical.diffusion.sampling import ode_flow, sde_sample
+from empirical.diffusion.training import assemble, check_tau, gradient_flow
+
+SAMPLERS = ("ode", "sde")
+
+
+class DiffusionModel:
+    """OU diffusion on [0, T] with score (1/M) A relu(W x + U e(t)), A trained in closed form.
+
+    Hyper-parameters: ``width`` M; horizon ``T`` and smallest time ``t0`` (both of training and
+    of sampling); ``steps`` Euler steps of the ``sampler`` ("ode": probability flow, "sde":
+    reverse SDE); training time ``tau`` (a number >= 0 or ``math.inf`` for least squares, in the
+    kernel-time convention of ``empirical.diffusion.training``); ``draws`` (t, z) pairs per data
+    point; ``bias_scale`` the standard deviation of U; ``feature_seed`` fixes W and U (else they
+    are drawn from the ``rng`` given to ``fit``).
+
+    Learned state: ``features_``, ``A_``, ``score_``, ``tau_``, ``train_loss_``, ``n_train_``.
+    The density is the sampler's exact output density (``empirical.diffusion.density``), built on
+    first use and kept in ``density_``.
+    """
+
+    def __init__(
+        self,
+        width: int = 256,
+        T: float = 5.0,
+        t0: float = 1e-3,
+        steps: int = 200,
+        sampler: str = "ode",
+        tau: float = 1e4,
+        draws: int = 8,
+        bias_scale: float = 2.0,
+        feature_seed: int | None = None,
+    ) -> None:
+        self.width = _validate.whole("width", width, minimum=1)
+        self.grid = time_grid(T, t0, steps)
+        self.T, self.t0, self.steps = float(T), float(t0), int(steps)
+        if sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+        self.sampler = sampler
+        self.tau = check_tau(tau)
+        self.draws = _validate.whole("draws", draws, minimum=1)
+        self.bias_scale = _validate.positive("bias_scale", bias_scale)
+        if feature_seed is not None:
+            feature_seed = _validate.whole("feature_seed", feature_seed)
+        self.feature_seed = feature_seed
+        self._dim: int | None = None
+        self.density_ = None
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            raise RuntimeError("DiffusionModel has no dimension before fit")
+        return self._dim
+
+    def fit(self, X: np.ndarray, rng: np.random.Generator) -> DiffusionModel:
+        """Draw the features, assemble the DSM normal equations on ``X`` and flow A to tau."""
+        X = _check_points("X", X)
+        if self.sampler == "sde" and X.shape[1] != 1:
+            raise ValueError(
+                f"sampler='sde' computes its output density in dimension 1 only, got X of "
+                f"dimension {X.shape[1]}; use sampler='ode'"
+            )
+        feature_rng = rng if self.feature_seed is None else np.random.default_rng(self.feature_seed)
+        self.features_ = RandomFeatures.draw(self.width, X.shape[1], feature_rng, self.bias_scale)
+        eqs = assemble(self.features_, X, self.draws, self.t0, self.T, rng)
+        self.tau_ = self.tau
+        self.A_ = gradient_flow(eqs, self.tau_)
+        self.train_loss_ = eqs.loss(self.A_)
+        self.n_train_ = len(X)
+        self.score_ = RandomFeatureScore(self.features_, self.A_ / self.width)
+        self._dim = X.shape[1]
+        self.density_ = None
+        return self
+
+    def _fitted(self) -> None:
+        if not hasattr(self, "score_"):
+            raise RuntimeError("DiffusionModel must be fitted before use: call fit(X, rng)")
+
+    def _density(self):
+        if self.density_ is None:
+            if self.sampler == "sde":
+                self.density_ = SDEGridDensity1D(self.score_, self.grid)
+            elif self.dim == 1:
+                self.density_ = Pushforward1D(self.score_, self.grid)
+            else:
+                self.density_ = PushforwardNewton(self.score_, self.grid)
+        return self.density_
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """The sampler's output density at the rows of ``x`` (shape (k, d)), computed exactly."""
+        self._fitted()
+        x = _check_points("x", x, self.dim, allow_empty=True)
+        density = self._density()
+        return density.pdf(x[:, 0] if self.dim == 1 else x)
+
+    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """``size`` draws of the sampler, started from the prior N(0, I)."""
+        self._fitted()
+        size = _validate.whole("size", size)
+        z = rng.standard_normal((size, self.dim))
+        if self.sampler == "ode":
+            return ode_flow(self.score_, z, self.grid)
+        return sde_sample(self.score_, z, self.grid, rng)
+
+    def __repr__(self) -> str:
+        return (
+            f"DiffusionModel(width={self.width}, T={self.T}, t0={self.t0}, steps={self.steps}, "
+            f"sampler={self.sampler!r}, tau={self.tau}, draws={self.draws}, "
+            f"bias_scale={self.bias_scale}, feature_seed={self.feature_seed})"
+        )
+
+
+def _check_points(name: str, x: object, dim: int | None = None, allow_empty: bool = False):
+    """Return ``x`` as a finite float array of shape (k, d) (d = ``dim`` when given)."""
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim != 2 or (dim is not None and arr.shape[1] != dim):
+        want = f"(k, {dim})" if dim is not None else "(k, d)"
+        raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
+    if (len(arr) == 0 and not allow_empty) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a non-empty array of finite numbers, got {arr.shape}")
+    return arr
