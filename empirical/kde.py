@@ -27,7 +27,6 @@ import math
 
 import numpy as np
 from scipy import signal, special
-from scipy.linalg import solve_triangular
 
 from bounds import _validate
 from empirical.truths import as_points
@@ -90,6 +89,7 @@ class KDE:
         self.data_ = X
         self.covariance_ = cov
         self._chol = np.linalg.cholesky(cov)
+        self._whiten = np.linalg.inv(self._chol).T  # x @ _whiten = (L^{-1} x')'
         log_det_half = float(np.sum(np.log(np.diag(self._chol))))
         self._log_norm = 0.5 * d * math.log(2 * math.pi) + log_det_half
         return self
@@ -106,8 +106,8 @@ class KDE:
     # -- exact density -----------------------------------------------------------------------
     def _log_kernel_blocks(self, pts: np.ndarray, centres: np.ndarray):
         """Yield (rows, -|L^{-1}(x - c)|^2 / 2) blocks, x over chunks of ``pts``, c all centres."""
-        xw = solve_triangular(self._chol, pts.T, lower=True).T
-        cw = solve_triangular(self._chol, centres.T, lower=True).T
+        xw = pts @ self._whiten
+        cw = centres @ self._whiten
         step = max(1, _CHUNK // (centres.shape[0] * self.dim))
         for start in range(0, pts.shape[0], step):
             rows = slice(start, start + step)
@@ -206,7 +206,7 @@ class KDE:
         pairs = zip(grid.shape, grid.spacing, strict=True)
         offsets = [np.arange(-(n - 1), n) * s for n, s in pairs]
         mesh = np.stack([m.ravel() for m in np.meshgrid(*offsets, indexing="ij")], axis=1)
-        z = solve_triangular(self._chol, mesh.T, lower=True)
+        z = (mesh @ self._whiten).T
         shape = [2 * n - 1 for n in grid.shape]
         kernel = np.exp(-0.5 * np.sum(z * z, axis=0) - self._log_norm)
         precision = np.linalg.inv(self.covariance_)

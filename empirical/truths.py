@@ -23,7 +23,6 @@ from functools import cache
 
 import numpy as np
 from scipy import integrate, special
-from scipy.linalg import solve_triangular
 
 from bounds import _validate
 
@@ -114,6 +113,7 @@ class Gaussian:
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "cov", cov)
         object.__setattr__(self, "_chol", chol)
+        object.__setattr__(self, "_whiten", np.linalg.inv(chol).T)
         log_norm = 0.5 * mean.size * math.log(2 * math.pi) + float(np.sum(np.log(np.diag(chol))))
         object.__setattr__(self, "_log_norm", log_norm)
 
@@ -124,8 +124,8 @@ class Gaussian:
     def logpdf(self, x: object) -> np.ndarray:
         """log pdf at the rows of x."""
         pts = as_points(x, self.dim)
-        z = solve_triangular(self._chol, (pts - self.mean).T, lower=True)
-        return -0.5 * np.sum(z * z, axis=0) - self._log_norm
+        z = (pts - self.mean) @ self._whiten
+        return -0.5 * np.sum(z * z, axis=1) - self._log_norm
 
     def pdf(self, x: object) -> np.ndarray:
         """Density at the rows of x."""

@@ -1,0 +1,199 @@
+"""The loop runner: what each generation trains on, reproducibility, records, and the exact
+population recursion of KDE in the loop (THEORY section 5)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import bounds
+from bounds import Accumulate, Augment, Custom, Proportion, Replace
+from empirical.kde import KDE
+from empirical.loop import run_loop
+from empirical.records import read_jsonl
+from empirical.truths import Gaussian
+from empirical.verify import check_propagation
+
+TRUTH = Gaussian(0.0, 1.0)
+
+
+class Recorder:
+    """A KDE factory that keeps every model it made (the loop fits them in place)."""
+
+    def __init__(self, bandwidth=0.3):
+        self.bandwidth = bandwidth
+        self.models = []
+
+    def __call__(self):
+        self.models.append(KDE(self.bandwidth))
+        return self.models[-1]
+
+
+def _strip(records):
+    return [{k: v for k, v in r.items() if k != "wall_time"} for r in records]
+
+
+def test_same_seed_same_records_and_other_seed_other_records():
+    scenario = Augment(n=200, m=300)
+    a = run_loop(scenario, lambda: KDE("scott"), TRUTH, 4, seed=11, grid_points=1025)
+    b = run_loop(scenario, lambda: KDE("scott"), TRUTH, 4, seed=11, grid_points=1025)
+    c = run_loop(scenario, lambda: KDE("scott"), TRUTH, 4, seed=12, grid_points=1025)
+    assert _strip(a) == _strip(b)
+    assert [r["delta"] for r in a] != [r["delta"] for r in c]
+
+
+def test_records_say_what_ran_and_are_written_as_json_lines(tmp_path):
+    path = tmp_path / "run.jsonl"
+    scenario = Proportion(N=300, lam=0.4)
+    records = run_loop(
+        scenario, lambda: KDE(0.3), TRUTH, 3, seed=5, real="fresh", path=path, grid_points=1025
+    )
+    assert read_jsonl(path) == json.loads(json.dumps(records))
+    assert [p.name for p in tmp_path.iterdir()] == ["run.jsonl"]  # no temporary left behind
+    for i, r in enumerate(records, start=1):
+        assert r["generation"] == i and r["N"] == scenario.size(i) == sum(r["counts"])
+        assert r["counts"] == list(scenario.counts(i))
+        assert r["lambda"] == r["weights"][0] == r["counts"][0] / r["N"]
+        assert r["real"] == "fresh" and r["seed"] == 5 and r["version"] == bounds.__version__
+        assert r["scenario"] == {"name": "proportion", "parameters": {"N": 300, "lam": 0.4}}
+        assert r["model"] == {"type": "KDE", "parameters": {"bandwidth": 0.3, "kernel": "gaussian"}}
+        assert r["tv_method"] == "quadrature" and r["wall_time"] > 0
+        assert 0 <= r["delta"] <= 1 and 0 <= r["epsilon"] <= 1
+        assert r["delta_error"] < 1e-4 and r["epsilon_error"] < 1e-4
+    assert records[0]["delta"] == records[0]["epsilon"]  # q_1 = p_0
+
+
+def test_fixed_real_data_is_one_pool_and_fresh_is_redrawn():
+    for real, same in (("fixed", True), ("fresh", False)):
+        rec = Recorder()
+        run_loop(Proportion(N=100, lam=0.5), rec, TRUTH, 3, seed=1, real=real, grid_points=257)
+        first, second, third = (m.data_ for m in rec.models)
+        assert np.array_equal(first[:50], second[:50]) is same
+        assert np.array_equal(second[:50], third[:50]) is same
+        assert second.shape == (100, 1)
+
+
+def test_accumulate_keeps_each_synthetic_set_and_replace_redraws():
+    rec = Recorder()
+    run_loop(Accumulate(n=40, m=30), rec, TRUTH, 4, seed=2, grid_points=257)
+    data = [m.data_ for m in rec.models]
+    assert [len(d) for d in data] == [40, 70, 100, 130]
+    # rows ordered by source: real 0:40, then 30 rows from p_1, p_2, ...
+    assert np.array_equal(data[1][40:70], data[2][40:70]) and np.array_equal(
+        data[2][40:70], data[3][40:70]
+    )
+    assert np.array_equal(data[2][70:100], data[3][70:100])
+    # the synthetic rows come from the model of that generation: p_1's rows are near p_1's data
+    assert not np.array_equal(data[1][40:70], data[0][:30])
+    rec = Recorder()
+    run_loop(
+        Custom((40, 40, 40), ((1,), (0.5, 0.5), (0.5, 0.25, 0.25))),
+        rec,
+        TRUTH,
+        3,
+        seed=2,
+        grid_points=257,
+    )
+    second, third = rec.models[1].data_, rec.models[2].data_
+    assert not np.array_equal(second[20:40], third[20:30])  # not keeping: p_1 is sampled afresh
+
+
+def test_accumulate_subsample_takes_prefixes_of_the_kept_sets():
+    rec = Recorder()
+    run_loop(Custom.accumulate_subsample(60, 4), rec, TRUTH, 4, seed=3, grid_points=257)
+    g3, g4 = rec.models[2].data_, rec.models[3].data_  # counts (20, 20, 20) and (15, 15, 15, 15)
+    assert np.array_equal(g3[20:35], g4[15:30])  # p_1's kept set, first 20 then first 15 rows
+
+
+def test_grid_widens_when_a_model_spreads_beyond_it():
+    narrow = Gaussian(0.0, 0.01)  # sd 0.1, while the kernels have sd 1
+    records = run_loop(Replace(200), lambda: KDE(1.0), narrow, 3, seed=4, grid_points=257)
+    first, last = records[0]["grid"], records[-1]["grid"]
+    assert last["shape"][0] > 257 and last["hi"][0] > first["hi"][0] + 3
+    assert all(r["delta_error"] < 1e-3 for r in records)
+    assert records[-1]["delta"] > 0.8  # the models are far wider than the truth
+
+
+def test_monte_carlo_in_three_dimensions_and_theorem_r_holds():
+    truth = Gaussian(np.zeros(3))
+    records = run_loop(Proportion(200, 0.5), lambda: KDE(0.4), truth, 3, seed=6, mc_samples=2000)
+    assert all(r["tv_method"] == "monte-carlo" and r["grid"] is None for r in records)
+    assert all(row["holds"] for row in check_propagation(records))
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="real"):
+        run_loop(Replace(10), KDE, TRUTH, 2, seed=0, real="both")
+    with pytest.raises(ValueError, match="generations"):
+        run_loop(Replace(10), KDE, TRUTH, 0, seed=0)
+    with pytest.raises(ValueError, match="generations"):
+        run_loop(Custom((10,), ((1,),)), KDE, TRUTH, 2, seed=0)
+    with pytest.raises(TypeError, match="scenario"):
+        run_loop("replace", KDE, TRUTH, 2, seed=0)
+    with pytest.raises(ValueError, match="seed"):
+        run_loop(Replace(10), KDE, TRUTH, 2, seed=-1)
+
+
+# -- the population recursion of KDE in the loop -------------------------------------------
+# With a Gaussian kernel of bandwidth h and p_0 = N(0, s^2), E p_hat_i is the Gaussian mixture
+#   sum_{k=1}^{i-1} lam (1-lam)^{k-1} N(0, s^2 + k h^2) + (1-lam)^{i-1} N(0, s^2 + i h^2),
+# of variance s^2 + h^2 (1 - (1-lam)^i) / lam (s^2 + i h^2 when lam = 0). The second moment of
+# p_hat_i is mean(X^2) + h^2 over its training set X, so its average over S seeds estimates that
+# variance with standard error sd / sqrt(S); the average density estimates the mixture pointwise.
+# Tolerances: z = 4.5 standard errors (estimated from the S seeds) per check; there are
+# 2 scenarios x 4 generations x (1 + 41) checks = 336, each failing with probability <= 6.8e-6 if
+# the code is right, so the test fails with probability < 2.3e-3 (Bonferroni); seeds are fixed.
+S, N, H, G, Z = 300, 200, 0.5, 4, 4.5
+XS = np.linspace(-4.0, 4.0, 41)
+
+
+def _population_mixture(lam, i, x):
+    weights = [lam * (1 - lam) ** (k - 1) for k in range(1, i)] + [(1 - lam) ** (i - 1)]
+    variances = [1 + k * H**2 for k in range(1, i + 1)]
+    return sum(
+        w * np.exp(-(x**2) / (2 * v)) / math.sqrt(2 * math.pi * v)
+        for w, v in zip(weights, variances, strict=True)
+    )
+
+
+def _population_variance(lam, i):
+    return 1 + (i * H**2 if lam == 0 else H**2 * (1 - (1 - lam) ** i) / lam)
+
+
+@pytest.fixture(scope="module")
+def seeds_of_runs():
+    out = {}
+    for scenario in (Replace(N), Proportion(N, 0.5)):
+        moments, densities = np.empty((S, G)), np.empty((S, G, XS.size))
+        for s in range(S):
+            rec = Recorder(H)
+            records = run_loop(scenario, rec, TRUTH, G, seed=s, real="fresh", grid_points=129)
+            assert all(row["holds"] for row in check_propagation(records))
+            for i, model in enumerate(rec.models):
+                moments[s, i] = np.mean(model.data_**2) + H**2
+                densities[s, i] = model.pdf(XS)
+        out[scenario.real_share(2)] = (moments, densities)
+    return out
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.5])
+def test_mean_kde_has_the_closed_form_population_variance(seeds_of_runs, lam):
+    moments, _ = seeds_of_runs[lam]
+    for i in range(1, G + 1):
+        column = moments[:, i - 1]
+        se = column.std(ddof=1) / math.sqrt(S)
+        assert abs(column.mean() - _population_variance(lam, i)) <= Z * se
+    # negative control: the other scenario's formula is rejected at the last generation
+    wrong = _population_variance(0.5 if lam == 0 else 0.0, G)
+    column = moments[:, G - 1]
+    assert abs(column.mean() - wrong) > Z * column.std(ddof=1) / math.sqrt(S)
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.5])
+def test_mean_kde_density_is_the_closed_form_mixture(seeds_of_runs, lam):
+    _, densities = seeds_of_runs[lam]
+    for i in range(1, G + 1):
+        values = densities[:, i - 1]
+        se = values.std(axis=0, ddof=1) / math.sqrt(S)
+        assert np.all(np.abs(values.mean(axis=0) - _population_mixture(lam, i, XS)) <= Z * se)
