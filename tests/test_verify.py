@@ -1,0 +1,139 @@
+"""Theorem R on recorded runs, and negative controls that a wrong propagation is caught."""
+
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bounds import Accumulate, Augment, Custom, Proportion, Replace
+from empirical.kde import KDE
+from empirical.loop import run_loop
+from empirical.truths import Bump, Gaussian, GaussianMixture
+from empirical.verify import check_propagation
+
+SCENARIOS = [
+    Replace(300),
+    Proportion(300, 0.3),
+    Augment(200, 400),
+    Accumulate(200, 100),
+    Custom.accumulate_subsample(300, 6),
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
+@pytest.mark.parametrize("real", ["fixed", "fresh"])
+def test_theorem_r_holds_in_every_recorded_run(scenario, real):
+    records = run_loop(
+        scenario, lambda: KDE("silverman"), Bump(0.0, 1.0), 6, seed=3, real=real, grid_points=2049
+    )
+    rows = check_propagation(records)
+    assert len(rows) == 6 and all(row["holds"] for row in rows)
+    assert all(row["tolerance"] < 1e-4 for row in rows)
+
+
+def test_theorem_r_holds_in_two_dimensions():
+    truth = GaussianMixture([0.5, 0.5], [[-1, 0], [1, 0.5]], 0.5)
+    records = run_loop(
+        Accumulate(300, 200), lambda: KDE("scott"), truth, 4, seed=1, grid_points=129
+    )
+    assert all(row["holds"] for row in check_propagation(records))
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    lam=st.floats(0.0, 1.0),
+    bandwidth=st.floats(0.05, 1.0),
+    shift=st.floats(-2.0, 2.0),
+    seed=st.integers(0, 1000),
+)
+def test_theorem_r_holds_for_random_loops(lam, bandwidth, shift, seed):
+    truth = GaussianMixture([0.4, 0.6], [[-1.0], [shift]], [0.3, 1.0])
+    records = run_loop(
+        Proportion(200, lam), lambda: KDE(bandwidth), truth, 5, seed=seed, grid_points=2049
+    )
+    assert all(row["holds"] for row in check_propagation(records))
+
+
+def test_equality_case_has_margin_zero():
+    # delta_i = eps_i + w delta_{i-1} exactly, as happens for two components:
+    # TV(l p0 + (1-l) p, p0) = (1-l) TV(p, p0)
+    records = [
+        {
+            "generation": 1,
+            "weights": [1.0],
+            "delta": 0.2,
+            "delta_error": 0.0,
+            "epsilon": 0.2,
+            "epsilon_error": 0.0,
+        },
+        {
+            "generation": 2,
+            "weights": [0.5, 0.5],
+            "delta": 0.15,
+            "delta_error": 0.0,
+            "epsilon": 0.05,
+            "epsilon_error": 0.0,
+        },
+    ]
+    rows = check_propagation(records)
+    assert [r["margin"] for r in rows] == pytest.approx([0.0, 0.0], abs=1e-15)
+    assert all(r["holds"] for r in rows)
+    records[1]["delta"] += 1e-9  # negative control: any excess beyond the (zero) tolerance fails
+    assert not check_propagation(records)[1]["holds"]
+
+
+@pytest.fixture(scope="module")
+def replace_run():
+    return run_loop(
+        Replace(1000), lambda: KDE(0.2), Gaussian(0.0, 1.0), 15, seed=7, grid_points=4097
+    )
+
+
+def test_negative_control_weights_shifted_onto_the_real_data_fail(replace_run):
+    assert all(row["holds"] for row in check_propagation(replace_run))
+    wrong = copy.deepcopy(replace_run)
+    for r in wrong:  # claim every generation trained on real data only: w = (1, 0, ..., 0)
+        r["weights"] = [1.0] + [0.0] * (r["generation"] - 1)
+    assert not all(row["holds"] for row in check_propagation(wrong))
+
+
+def test_negative_control_weights_shifted_one_generation_back_fail(replace_run):
+    wrong = copy.deepcopy(replace_run)
+    for r in wrong[2:]:  # w_{i,i-2} = 1 instead of w_{i,i-1} = 1
+        i = r["generation"]
+        r["weights"] = [0.0] * (i - 2) + [1.0, 0.0]
+    assert not all(row["holds"] for row in check_propagation(wrong))
+
+
+def test_negative_control_halved_learning_error_fails(replace_run):
+    wrong = copy.deepcopy(replace_run)
+    for r in wrong:
+        r["epsilon"] /= 2
+    assert not all(row["holds"] for row in check_propagation(wrong))
+
+
+def test_runs_are_grouped_and_must_be_complete(replace_run):
+    other = run_loop(
+        Replace(1000), lambda: KDE(0.2), Gaussian(0.0, 1.0), 3, seed=8, grid_points=1025
+    )
+    rows = check_propagation(replace_run + other)
+    assert len(rows) == 18 and len({r["run"] for r in rows}) == 2
+    with pytest.raises(ValueError, match="generations 1..G"):
+        check_propagation(replace_run[1:])
+    broken = copy.deepcopy(replace_run[:2])
+    broken[1]["weights"] = [1.0]
+    with pytest.raises(ValueError, match="weights"):
+        check_propagation(broken)
+
+
+def test_delta_grows_under_replace_and_stays_flat_under_proportion():
+    truth = Gaussian(0.0, 1.0)
+    rep = run_loop(Replace(2000), lambda: KDE(0.3), truth, 12, seed=0, grid_points=2049)
+    pro = run_loop(Proportion(2000, 0.5), lambda: KDE(0.3), truth, 12, seed=0, grid_points=2049)
+    # population variances: 1 + 12 h^2 = 2.08 vs at most 1 + h^2 / lam = 1.18
+    assert rep[-1]["delta"] > 2 * pro[-1]["delta"]
+    assert (
+        np.mean([r["delta"] for r in pro[6:]]) < 1.5 * np.mean([r["delta"] for r in pro[:3]]) + 0.02
+    )
