@@ -397,21 +397,27 @@ def bound_value(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any 
 
 
 def bound_slope(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any = mp) -> Number:
-    """dB_i/dm = [h'(x)(1 - r^(i-1)) + (i-1) r^(i-2) x^-2 (eps(n) - h(x))] / n, h(x) = x eps(n x).
+    """dB_i/dm = [h'(x)(1 - r^(i-1)) - (i-1) r^(i-2) x^-2 (h(x) - eps(n))] / n, h(x) = x eps(n x).
 
     ``lib`` is ``mpmath`` (scalars, at the current precision) or ``numpy`` (arrays of m > 0).
     """
+    rising, falling = _slope_terms(i, n, m, error_model, lib)
+    return (rising - falling) / n
+
+
+def _slope_terms(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any):
+    """The two terms of n dB_i/dm: h'(x)(1 - r^(i-1)) and (i-1) r^(i-2) x^-2 (h(x) - eps(n))."""
     f = _compile(error_model)
     eps, deps = (f.eps_mp, f.deps_mp) if lib is mp else (f.eps_np, f.deps_np)
     if i == 1:
-        return 0 * m
+        return 0 * m, 0 * m
     x = (n + m) / n
     log_r = lib.log1p(-1 / x)
     h = x * eps(n * x)
     h_slope = eps(n * x) + n * x * deps(n * x)
     rising = h_slope * -lib.expm1((i - 1) * log_r)
     falling = (i - 1) * lib.exp((i - 2) * log_r) / x**2 * (h - eps(n))
-    return (rising - falling) / n
+    return rising, falling
 
 
 def certify(
@@ -526,10 +532,10 @@ def _monotone_power(i: int, n: float, model: ErrorModel, exponent: float, digits
         )
     elif exponent == -1:
         reason = f"no transition: eps ~ 1/N makes B_{i} constant in m"
-    else:
+    else:  # g_i - 1 = -(1 - r^(i-1)) (1 - x^(1-a)) <= 0: below B_i(0) for every m > 0
         reason = (
-            f"no transition: eps ~ N^{exponent:g} decays faster than 1/N, so B_{i} "
-            "decreases for every m"
+            f"no transition: eps ~ N^{exponent:g} decays faster than 1/N, so B_{i}(m) < B_{i}(0) "
+            "for every m > 0 (a dip, then back up to eps(n) as m grows; no peak)"
         )
     return Threshold(i, n, model.name, False, reason, "exact (power law)", digits)
 
@@ -605,18 +611,20 @@ def _scan(i: int, n: float, model: ErrorModel) -> tuple[float, float] | str:
     s = np.linspace(math.log(SCAN_RANGE[0]), math.log(SCAN_RANGE[1]), _SCAN_POINTS)
     m = n * np.exp(s)
     with np.errstate(all="ignore"):
-        slope = np.asarray(bound_slope(i, n, m, model, np), dtype=float) * n
-    scale = np.abs(np.asarray(_compile(model).eps_np(n + m), dtype=float)) + 1e-300
+        rising, falling = _slope_terms(i, n, m, model, np)
+        slope = np.asarray(rising - falling, dtype=float)
+        scale = np.abs(rising) + np.abs(falling)
     if not np.all(np.isfinite(slope)):
         return "no answer: dB/dm is not finite on the scanned range"
-    flat = np.abs(slope) <= 1e-12 * scale
+    slope = np.where(np.abs(slope) <= 1e-10 * scale, 0.0, slope)  # rounding-level: no sign
     low, high = SCAN_RANGE
-    if flat.all():
+    if not slope.any():
         return f"no transition: B_{i} is constant in m for m/n in [{low:g}, {high:g}]"
-    turns = np.flatnonzero((slope[:-1] > 0) & (slope[1:] <= 0))
+    signed = np.flatnonzero(slope)
+    turns = np.flatnonzero((slope[signed[:-1]] > 0) & (slope[signed[1:]] < 0))
     if turns.size:
         k = int(turns[0])
-        return float(s[k]), float(s[k + 1])
+        return float(s[signed[k]]), float(s[signed[k + 1]])
     if np.all(slope <= 0):
         return f"no transition: B_{i} decreases in m for every m/n in [{low:g}, {high:g}]"
     if np.all(slope >= 0):
@@ -624,7 +632,7 @@ def _scan(i: int, n: float, model: ErrorModel) -> tuple[float, float] | str:
             f"no interior maximum: B_{i} rises for every m/n in [{low:g}, {high:g}], "
             "the whole scanned range"
         )
-    return f"no transition: B_{i} falls first and never turns down again for m/n <= {high:g}"
+    return f"no transition: B_{i} first falls, then rises (a dip, no peak) for m/n <= {high:g}"
 
 
 def _refine_general(i: int, n: float, model: ErrorModel, interval: tuple[float, float]) -> Number:

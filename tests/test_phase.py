@@ -1,0 +1,281 @@
+"""The synthetic-data threshold: closed form, numeric solvers, certificates, asymptotics."""
+
+import mpmath as mp
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bounds import errors, phase, propagation
+from bounds import symbols as S
+from bounds.scenarios import Augment
+
+ALPHAS = (0.05, 0.2, 0.5, 0.8, 0.95)
+MIXED = errors.from_expression("N**-0.2 + 2*N**-0.5", decreasing=True)  # not a power law
+
+
+# --------------------------------------------------------------------------- symbolic
+
+
+def test_sympy_finds_the_closed_form_at_generation_two():
+    expr = phase.symbolic_threshold(2, errors.power_law())
+    expected = S.n * (S.alpha ** (-1 / (1 - S.alpha)) - 1)
+    assert sp.simplify(expr - expected) == 0
+    assert (
+        sp.simplify(expr.subs(S.alpha, sp.Rational(1, 5)) - (5 ** sp.Rational(5, 4) - 1) * S.n) == 0
+    )
+
+
+def test_closed_form_zeroes_the_derivative_of_g2_symbolically():
+    x = sp.Symbol("x", positive=True)
+    a = S.alpha
+    r = 1 - 1 / x
+    g2 = x ** (1 - a) * (1 - r) + r
+    # x^2 g2'(x) = 1 - alpha x^(1-alpha), and log((x*)^(1-alpha)) = -log(alpha) at the root
+    assert sp.simplify(x**2 * sp.diff(g2, x) - (1 - a * x ** (1 - a))) == 0
+    root = a ** (-1 / (1 - a))
+    assert sp.simplify(sp.expand_log(sp.log(root ** (1 - a)), force=True) + sp.log(a)) == 0
+
+
+def test_no_closed_form_is_claimed_beyond_generation_two_or_for_other_models():
+    assert phase.symbolic_threshold(3, errors.power_law()) is None
+    assert phase.symbolic_threshold(2, MIXED) is None
+
+
+def test_closed_form_matches_the_numeric_solver_to_30_digits():
+    closed = phase.threshold(2, 1000, digits=30)
+    numeric = phase.threshold(2, 1000, digits=30, method="numeric")
+    assert closed.method.startswith("closed form") and "log form" in numeric.method
+    with mp.workdps(40):
+        exact = (mp.mpf(5) ** (mp.mpf(5) / 4) - 1) * 1000
+        assert abs(closed.m / exact - 1) < mp.mpf(10) ** -30
+        assert abs(numeric.m / exact - 1) < mp.mpf(10) ** -30
+
+
+# --------------------------------------------------------------------------- numeric agreement
+
+
+@pytest.mark.parametrize("alpha", ALPHAS)
+def test_float_and_mpmath_paths_agree(alpha):
+    generations = np.array([2, 3, 10, 100, 1000, 10_000])
+    table = phase.power_law_thresholds(generations, alpha, 1000.0)
+    model = errors.power_law(alpha=alpha)
+    for k, i in enumerate(generations):
+        precise = phase.threshold(int(i), 1000.0, model, digits=25)
+        assert precise.certified
+        assert float(precise.m) == pytest.approx(table.m[k], rel=1e-11)
+        assert float(precise.peak) == pytest.approx(table.peak[k], rel=1e-11)
+
+
+def test_generic_scan_reproduces_the_power_law_solver():
+    for i in (2, 7, 300):
+        scanned = phase.threshold(i, 500, method="scan")
+        direct = phase.threshold(i, 500)
+        assert "scan" in scanned.method and scanned.certified
+        assert scanned.m == pytest.approx(direct.m, rel=1e-12)
+
+
+def test_bound_matches_theorem_r_from_propagation():
+    b = propagation.bound(Augment(n=1000, m=1), errors.power_law())
+    for i in (1, 2, 5, 40):
+        for m in (0.0, 10.0, 5000.0, 1e6):
+            mine = float(phase.bound_value(i, mp.mpf(1000), mp.mpf(m), errors.power_law()))
+            assert mine == pytest.approx(float(b.evaluate(i=i, m=m)), rel=1e-12)
+
+
+def test_general_model_threshold_matches_a_brute_force_grid():
+    result = phase.threshold(5, 1000, MIXED)
+    assert result.certified and "scan" in result.method
+    grid = np.linspace(0.9, 1.1, 20001) * result.m
+    values = [float(phase.bound_value(5, 1000.0, mp.mpf(m), MIXED)) for m in grid[::100]]
+    assert grid[::100][int(np.argmax(values))] == pytest.approx(result.m, rel=2e-3)
+    precise = phase.threshold(5, 1000, MIXED, digits=25)
+    assert precise.certified and float(precise.m) == pytest.approx(result.m, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- a maximum
+
+
+@settings(max_examples=40, deadline=None)
+@given(i=st.integers(2, 10_000), alpha=st.floats(0.02, 0.98), n=st.floats(1.0, 1e6))
+def test_threshold_is_a_maximum_of_the_bound(i, alpha, n):
+    model = errors.power_law(alpha=alpha)
+    result = phase.threshold(i, n, model)
+    assert result.certified
+    with mp.workdps(40):
+        peak = phase.bound_value(i, mp.mpf(n), mp.mpf(result.m), model)
+        for factor in ("0.999", "1.001"):
+            side = phase.bound_value(i, mp.mpf(n), mp.mpf(result.m) * mp.mpf(factor), model)
+            assert side < peak
+    assert result.ratio > 1  # the bound at the peak exceeds the bound without synthetic data
+
+
+@settings(max_examples=30, deadline=None)
+@given(i=st.integers(2, 5_000), alpha=st.floats(0.02, 0.98), where=st.floats(-8.0, 8.0))
+def test_the_bound_rises_before_the_threshold_and_falls_after(i, alpha, where):
+    # one sign change: a random point below x* has slope > 0, a random point above has < 0
+    x = float(phase.power_law_thresholds(i, alpha).x)
+    point = 1 + (x - 1) * np.exp(where)
+    slope = phase._g_slope(np.float64(point), float(i), alpha)
+    if where < -1e-6:
+        assert slope > 0
+    elif where > 1e-6:
+        assert slope < 0
+
+
+def test_thresholds_grow_with_the_generation():
+    table = phase.power_law_thresholds(np.arange(2, 400), 0.2, 1000.0)
+    assert table.certified.all()
+    assert np.all(np.diff(table.m) > 0) and np.all(np.diff(table.peak) > 0)
+
+
+def test_vectorised_thresholds_broadcast_over_i_n_and_alpha():
+    table = phase.power_law_thresholds(
+        np.array([2, 10])[:, None, None], np.array([0.1, 0.5]), np.array([10.0, 1e4])[:, None]
+    )
+    assert table.m.shape == (2, 2, 2)
+    single = phase.power_law_thresholds(10, 0.5, 1e4)
+    assert table.m[1, 1, 1] == single.m[()]
+    assert table.x[1, 0, 1] == table.x[1, 1, 1]  # x* does not depend on n
+    assert len(table.rows()) == 8
+
+
+# --------------------------------------------------------------------------- negative controls
+
+
+def test_certificate_rejects_a_wrong_closed_form():
+    alpha = 0.2
+    wrong = alpha ** (-1 / (1 + alpha)) - 1  # sign slip in the exponent
+    assert not phase.certify(2, 1.0, wrong).is_maximum
+    right = alpha ** (-1 / (1 - alpha)) - 1
+    assert phase.certify(2, 1.0, right).is_maximum
+
+
+def test_certificate_rejects_a_slightly_perturbed_threshold():
+    result = phase.threshold(50, 100.0, digits=30)
+    assert phase.certify(50, 100.0, result.m, rel=1e-25).is_maximum
+    assert not phase.certify(50, 100.0, result.m * (1 + mp.mpf(10) ** -15), rel=1e-25).is_maximum
+
+
+# --------------------------------------------------------------------------- no transition
+
+
+@pytest.mark.parametrize(
+    ("i", "model", "words"),
+    [
+        (1, errors.power_law(), "does not depend on m"),
+        (4, errors.power_law(alpha=1.5), "no peak"),
+        (4, errors.power_law(alpha=1.0), "constant"),
+        (4, errors.from_expression("N**0.1"), "rises"),
+        (4, errors.diffusion_random_features(M=1000, tau=10), "rises"),
+    ],
+)
+def test_no_transition_is_said_not_invented(i, model, words):
+    result = phase.threshold(i, 1000, model)
+    assert not result.exists and not result.certified
+    assert result.m is None and words in result.reason
+
+
+def test_generic_scan_agrees_on_the_monotone_power_laws():
+    def reason(model):
+        return phase.threshold(4, 1000, model, method="scan").reason
+
+    assert "no peak" in reason(errors.power_law(alpha=1.5))
+    assert "constant" in reason(errors.power_law(alpha=1.0))
+    assert "rises" in reason(errors.from_expression("N**0.1"))
+
+
+# --------------------------------------------------------------------------- large i
+
+
+def test_asymptotic_root_is_the_lambert_w_closed_form():
+    for alpha in ALPHAS:
+        with mp.workdps(30):
+            a = mp.mpf(alpha)
+            u = -mp.lambertw(-(1 - a) * mp.exp(a - 1), -1).real - (1 - a)
+        assert phase.asymptotic_u(alpha) == pytest.approx(float(u), rel=1e-13)
+        expr = phase.asymptotic_slope_expr().subs(S.alpha, alpha)
+        assert float(sp.N(expr, 20)) == pytest.approx(1 / float(u), rel=1e-13)
+        assert (1 - alpha) * np.expm1(float(u)) == pytest.approx(float(u), rel=1e-13)
+
+
+@pytest.mark.parametrize("alpha", (0.05, 0.2, 0.35, 0.5))
+@pytest.mark.parametrize("i", (1_000, 10_000, 100_000))
+def test_asymptotic_slope_within_the_documented_error(i, alpha):
+    # documented: m*_i/(i n) = (1 + e_i + O(e_i^2) + O(1/i)) / u*,
+    # with e_i = (u*/i)^(1-alpha) / (u* - alpha)
+    u = phase.asymptotic_u(alpha)
+    measured = float(phase.power_law_thresholds(i, alpha).m) / i * u - 1
+    lead = phase.asymptotic_error(i, alpha)
+    assert abs(measured - lead) <= 2 * lead**2 + 2 * u / ((u - alpha) * i)
+
+
+def test_asymptotic_error_decreases_for_alpha_near_one_too():
+    gaps = [
+        abs(float(phase.power_law_thresholds(i, 0.9).m) / i * phase.asymptotic_u(0.9) - 1)
+        for i in (100, 10_000, 1_000_000)
+    ]
+    assert gaps[0] > gaps[1] > gaps[2]
+
+
+def test_peak_grows_like_i_to_the_one_minus_alpha():
+    alpha = 0.2
+    K = phase.asymptotic_peak_constant(alpha)
+    i = np.array([1e3, 1e4, 1e5])
+    gaps = np.abs(phase.power_law_thresholds(i, alpha).ratio / (K * i ** (1 - alpha)) - 1)
+    assert np.all(np.diff(gaps) < 0) and gaps[-1] < 1e-3
+
+
+# --------------------------------------------------------------------------- one step
+
+
+def test_one_step_power_law_closed_form_is_certified_and_matches_the_formula():
+    n, delta, alpha, C = 1000.0, 0.5, 0.2, 1.0
+    result = phase.one_step_threshold(n, delta, errors.power_law(C=C, alpha=alpha))
+    assert result.certified and result.rises_at_zero
+    assert result.m + n == pytest.approx((delta * n / (alpha * C)) ** (1 / (1 - alpha)), rel=1e-12)
+    assert result.critical_delta == pytest.approx(alpha * C * n**-alpha, rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(delta=st.floats(0.0, 2.0), n=st.floats(10.0, 1e5))
+def test_one_step_rises_at_zero_exactly_above_the_critical_delta(delta, n):
+    model = errors.power_law()
+    result = phase.one_step_threshold(n, delta, model)
+    slope_at_zero = -0.2 * n**-1.2 + delta / n  # eps'(n) + n delta / n^2
+    assert result.rises_at_zero == (slope_at_zero > 0)
+    assert result.exists == result.rises_at_zero
+    if result.exists:
+        assert result.certified
+
+
+def test_one_step_general_model_matches_brute_force():
+    result = phase.one_step_threshold(1000, 0.5, MIXED)
+    assert result.certified and "scan" in result.method
+    m = np.geomspace(result.m / 1.2, result.m * 1.2, 4001)
+    values = (m + 1000) ** -0.2 + 2 * (m + 1000) ** -0.5 + m / (m + 1000) * 0.5
+    assert m[np.argmax(values)] == pytest.approx(result.m, rel=1e-3)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "word"),
+    [
+        (lambda: phase.threshold(0, 10), ValueError, "generation"),
+        (lambda: phase.threshold(2, -1), ValueError, "n"),
+        (lambda: phase.threshold(2, 10, digits=0), ValueError, "digits"),
+        (lambda: phase.threshold(2, 10, "power"), TypeError, "error_model"),
+        (lambda: phase.threshold(3, 10, method="closed form"), ValueError, "closed form"),
+        (lambda: phase.power_law_thresholds(1, 0.2), ValueError, "i"),
+        (lambda: phase.power_law_thresholds(2.5, 0.2), ValueError, "i"),
+        (lambda: phase.power_law_thresholds(2, 1.0), ValueError, "alpha"),
+        (lambda: phase.power_law_thresholds(2, 0.2, n=np.nan), ValueError, "n"),
+        (lambda: phase.one_step_threshold(10, -0.1), ValueError, "delta"),
+    ],
+)
+def test_bad_input_is_rejected_by_name(call, error, word):
+    with pytest.raises(error, match=word):
+        call()
