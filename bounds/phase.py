@@ -401,23 +401,27 @@ def bound_slope(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any 
 
     ``lib`` is ``mpmath`` (scalars, at the current precision) or ``numpy`` (arrays of m > 0).
     """
-    rising, falling = _slope_terms(i, n, m, error_model, lib)
+    rising, falling, _ = _slope_terms(i, n, m, error_model, lib)
     return (rising - falling) / n
 
 
 def _slope_terms(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any):
-    """The two terms of n dB_i/dm: h'(x)(1 - r^(i-1)) and (i-1) r^(i-2) x^-2 (h(x) - eps(n))."""
+    """The two terms of n dB_i/dm, h'(x)(1 - r^(i-1)) and (i-1) r^(i-2) x^-2 (h(x) - eps(n)),
+    and the size of what they are made of, against which a difference is rounding noise."""
     f = _compile(error_model)
     eps, deps = (f.eps_mp, f.deps_mp) if lib is mp else (f.eps_np, f.deps_np)
     if i == 1:
-        return 0 * m, 0 * m
+        return 0 * m, 0 * m, 0 * m
     x = (n + m) / n
     log_r = lib.log1p(-1 / x)
     h = x * eps(n * x)
     h_slope = eps(n * x) + n * x * deps(n * x)
     rising = h_slope * -lib.expm1((i - 1) * log_r)
-    falling = (i - 1) * lib.exp((i - 2) * log_r) / x**2 * (h - eps(n))
-    return rising, falling
+    weight = (i - 1) * lib.exp((i - 2) * log_r) / x**2
+    falling = weight * (h - eps(n))
+    size = abs(eps(n * x)) + abs(n * x * deps(n * x))
+    scale = size * -lib.expm1((i - 1) * log_r) + weight * (abs(h) + abs(eps(n)))
+    return rising, falling, scale
 
 
 def certify(
@@ -611,9 +615,8 @@ def _scan(i: int, n: float, model: ErrorModel) -> tuple[float, float] | str:
     s = np.linspace(math.log(SCAN_RANGE[0]), math.log(SCAN_RANGE[1]), _SCAN_POINTS)
     m = n * np.exp(s)
     with np.errstate(all="ignore"):
-        rising, falling = _slope_terms(i, n, m, model, np)
+        rising, falling, scale = _slope_terms(i, n, m, model, np)
         slope = np.asarray(rising - falling, dtype=float)
-        scale = np.abs(rising) + np.abs(falling)
     if not np.all(np.isfinite(slope)):
         return "no answer: dB/dm is not finite on the scanned range"
     slope = np.where(np.abs(slope) <= 1e-10 * scale, 0.0, slope)  # rounding-level: no sign
