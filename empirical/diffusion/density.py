@@ -110,6 +110,11 @@ class Pushforward1D:
             out += np.where(below, ndtr(zb) - ndtr(za), part)
         return out
 
+    def outside_mass(self, lo: float, hi: float) -> float:
+        """1 - P(lo <= F(Z) <= hi), including the prior mass beyond [-L, L] left out."""
+        inside = self.cdf(np.array([hi]))[0] - self.cdf(np.array([lo]))[0]
+        return float(min(1.0, max(0.0, 1.0 - inside)))
+
 
 def _split_at(z: np.ndarray, x: np.ndarray, deriv: np.ndarray, kinks: np.ndarray):
     """Insert into the breakpoints (z, x = F(z)) every z where F crosses a kink; F is affine on
@@ -218,6 +223,12 @@ class SDEGridDensity1D:
         self.weights_ = quad * p
         self.variance_ = 2.0 * float(steps[-1])
         self.mass_ = float(self.weights_.sum())
+
+    def outside_mass(self, lo: float, hi: float) -> float:
+        """1 - sum_j a_j P(lo <= N(m_j, v) <= hi): the mixture's mass outside plus 1 - mass_."""
+        sd = np.sqrt(self.variance_)
+        inside = self.weights_ @ (ndtr((hi - self.means_) / sd) - ndtr((lo - self.means_) / sd))
+        return float(min(1.0, max(0.0, 1.0 - inside)))
 
     def pdf(self, y: np.ndarray) -> np.ndarray:
         """sum_j a_j N(y; m_j, v) for y of shape (k,) or (k, 1)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bounds import _validate
+from bounds.stopping import tau_star
 from empirical.diffusion.density import Pushforward1D, PushforwardNewton, SDEGridDensity1D
 from empirical.diffusion.features import RandomFeatures, RandomFeatureScore
 from empirical.diffusion.process import time_grid
@@ -19,10 +20,11 @@ class DiffusionModel:
 
     Hyper-parameters: ``width`` M; horizon ``T`` and smallest time ``t0`` (both of training and
     of sampling); ``steps`` Euler steps of the ``sampler`` ("ode": probability flow, "sde":
-    reverse SDE); training time ``tau`` (a number >= 0 or ``math.inf`` for least squares, in the
-    kernel-time convention of ``empirical.diffusion.training``); ``draws`` (t, z) pairs per data
-    point; ``bias_scale`` the standard deviation of U; ``feature_seed`` fixes W and U (else they
-    are drawn from the ``rng`` given to ``fit``).
+    reverse SDE); training time ``tau`` (a number >= 0, ``math.inf`` for least squares, or
+    "optimal" for Theorem 1's tau*(N, M) from ``bounds.stopping.tau_star`` at the training-set
+    size N; all in the kernel-time convention of ``empirical.diffusion.training``); ``draws``
+    (t, z) pairs per data point; ``bias_scale`` the standard deviation of U; ``feature_seed``
+    fixes W and U (else they are drawn from the ``rng`` given to ``fit``).
 
     Learned state: ``features_``, ``A_``, ``score_``, ``tau_``, ``train_loss_``, ``n_train_``.
     The density is the sampler's exact output density (``empirical.diffusion.density``), built on
@@ -47,7 +49,7 @@ class DiffusionModel:
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
         self.sampler = sampler
-        self.tau = check_tau(tau)
+        self.tau = tau if isinstance(tau, str) and tau == "optimal" else check_tau(tau)
         self.draws = _validate.whole("draws", draws, minimum=1)
         self.bias_scale = _validate.positive("bias_scale", bias_scale)
         if feature_seed is not None:
@@ -73,7 +75,7 @@ class DiffusionModel:
         feature_rng = rng if self.feature_seed is None else np.random.default_rng(self.feature_seed)
         self.features_ = RandomFeatures.draw(self.width, X.shape[1], feature_rng, self.bias_scale)
         eqs = assemble(self.features_, X, self.draws, self.t0, self.T, rng)
-        self.tau_ = self.tau
+        self.tau_ = float(tau_star(len(X), self.width)) if self.tau == "optimal" else self.tau
         self.A_ = gradient_flow(eqs, self.tau_)
         self.train_loss_ = eqs.loss(self.A_)
         self.n_train_ = len(X)
@@ -112,12 +114,37 @@ class DiffusionModel:
             return ode_flow(self.score_, z, self.grid)
         return sde_sample(self.score_, z, self.grid, rng)
 
+    def get_params(self) -> dict[str, object]:
+        """The hyper-parameters, as passed to ``__init__``."""
+        return {
+            "width": self.width,
+            "T": self.T,
+            "t0": self.t0,
+            "steps": self.steps,
+            "sampler": self.sampler,
+            "tau": self.tau,
+            "draws": self.draws,
+            "bias_scale": self.bias_scale,
+            "feature_seed": self.feature_seed,
+        }
+
+    @property
+    def outside_mass(self):
+        """d = 1 only: ``outside_mass(lo, hi)``, the exact output mass outside [lo, hi] (plus the
+        prior mass the density leaves out). In d > 1 the attribute does not exist (AttributeError),
+        so callers fall back to integrating the density."""
+        if getattr(self, "_dim", None) != 1 or not hasattr(self, "score_"):
+            raise AttributeError("outside_mass exists for fitted one-dimensional models only")
+        density = self._density()
+
+        def outside_mass(lo: np.ndarray, hi: np.ndarray) -> float:
+            return density.outside_mass(float(np.ravel(lo)[0]), float(np.ravel(hi)[0]))
+
+        return outside_mass
+
     def __repr__(self) -> str:
-        return (
-            f"DiffusionModel(width={self.width}, T={self.T}, t0={self.t0}, steps={self.steps}, "
-            f"sampler={self.sampler!r}, tau={self.tau}, draws={self.draws}, "
-            f"bias_scale={self.bias_scale}, feature_seed={self.feature_seed})"
-        )
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"DiffusionModel({args})"
 
 
 def _check_points(name: str, x: object, dim: int | None = None, allow_empty: bool = False):
