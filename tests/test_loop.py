@@ -197,3 +197,11 @@ def test_mean_kde_density_is_the_closed_form_mixture(seeds_of_runs, lam):
         values = densities[:, i - 1]
         se = values.std(axis=0, ddof=1) / math.sqrt(S)
         assert np.all(np.abs(values.mean(axis=0) - _population_mixture(lam, i, XS)) <= Z * se)
+
+
+def test_replace_vs_proportion_figure_is_written_as_png(tmp_path):
+    from empirical.figures import kde_replace_vs_proportion
+
+    path = kde_replace_vs_proportion(tmp_path / "kde.png", N=200, generations=3, seeds=1)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["kde.png"]
