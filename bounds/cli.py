@@ -264,7 +264,7 @@ def _write_text(text: str, path: str | None) -> None:
 def _csv(metadata: dict, columns: list[str], rows: list[list]) -> str:
     lines = [f"# {key}: {' '.join(str(value).split())}" for key, value in metadata.items()]
     lines.append(",".join(columns))
-    lines += [",".join(_cell(v) for v in row) for row in rows]
+    lines += [",".join(_cell(v, exact=True) for v in row) for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -281,13 +281,12 @@ def _table(columns: list[str], rows: list[list], notes: Sequence[str] = ()) -> s
     return "\n".join(lines + list(notes)) + "\n"
 
 
-def _cell(value) -> str:
+def _cell(value, exact: bool = False) -> str:
+    """A table cell: floats to 10 digits, or round-tripping (repr) in files meant to be parsed."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
     if isinstance(value, float):
-        return f"{value:.10g}"
+        return repr(value) if exact else f"{value:.10g}"
     return str(value)
 
 
