@@ -1,32 +1,36 @@
 """Total-variation bounds for self-consuming generative models (Fu et al., ICML 2024).
 
 ``bound(scenario, error_model)`` gives Theorem R's bound B_i on TV(p_i, p_0) as a formula that
-evaluates fast over numpy arrays and to any precision with mpmath.
+evaluates fast over numpy arrays and to any precision with mpmath. Names load on first use, so
+commands that need no sympy (``bounds threshold``) start without importing it.
 """
 
-from bounds.errors import (
-    ErrorModel,
-    diffusion_early_stopped,
-    diffusion_random_features,
-    from_expression,
-    power_law,
-)
-from bounds.propagation import Bound, bound
-from bounds.scenarios import Accumulate, Augment, Custom, Proportion, Replace, Scenario
+from importlib import import_module
 
-__all__ = [
-    "Accumulate",
-    "Augment",
-    "Bound",
-    "Custom",
-    "ErrorModel",
-    "Proportion",
-    "Replace",
-    "Scenario",
-    "bound",
-    "diffusion_early_stopped",
-    "diffusion_random_features",
-    "from_expression",
-    "power_law",
-]
+_HOMES = {
+    "Accumulate": "scenarios",
+    "Augment": "scenarios",
+    "Custom": "scenarios",
+    "Proportion": "scenarios",
+    "Replace": "scenarios",
+    "Scenario": "scenarios",
+    "ErrorModel": "errors",
+    "diffusion_early_stopped": "errors",
+    "diffusion_random_features": "errors",
+    "from_expression": "errors",
+    "power_law": "errors",
+    "Bound": "propagation",
+    "bound": "propagation",
+}
+__all__ = sorted(_HOMES)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    if name in _HOMES:
+        return getattr(import_module(f"bounds.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'bounds' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
