@@ -95,12 +95,11 @@ def test_density_integrates_to_one_piece_by_piece(pushforward):
     # Gauss-Legendre on every image piece, where the density is smooth (pi(z(y)) / |slope|)
     nodes, weights = np.polynomial.legendre.leggauss(8)
     a, b = pushforward.y_[:-1], pushforward.y_[1:]
-    y = 0.5 * (a + b)[:, None] + 0.5 * (b - a)[:, None] * nodes
-    inner = 0.5 * (y[:, 1:] + y[:, :-1])  # keep away from the breakpoints themselves
+    y = 0.5 * (a + b)[:, None] + 0.5 * (b - a)[:, None] * nodes  # interior nodes only
     assert np.all(np.abs(b - a) > 0)
-    total = np.sum(0.5 * np.abs(b - a) * (pushforward.pdf(y.reshape(-1)).reshape(y.shape) @ weights))
+    values = pushforward.pdf(y.reshape(-1)).reshape(y.shape)
+    total = np.sum(0.5 * np.abs(b - a) * (values @ weights))
     assert total == pytest.approx(1.0 - pushforward.lost_mass_, abs=1e-9)
-    assert inner.size > 0
 
 
 def test_cdf_is_exact_and_normalised(pushforward):
