@@ -19,7 +19,7 @@ from functools import cached_property
 import mpmath
 import numpy as np
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, log1p
+from scipy.special import exprel
 
 from bounds import symbols as S
 from bounds._validate import generation as _check_generation
@@ -227,7 +227,7 @@ class Bound:
     def _compiled(self, backend: str) -> Callable:
         if backend not in self._cache:
             expr = self._stable if self._stable is not None else self.expr
-            self._cache[backend] = sp.lambdify(self.symbols, expr, backend)
+            self._cache[backend] = sp.lambdify(self.symbols, expr, _IMPLEMENTATIONS[backend])
         return self._cache[backend]
 
     @cached_property
@@ -355,12 +355,32 @@ def _eps_of(expr: sp.Expr) -> Eps:
     return lambda size: expr.subs(S.N, size)
 
 
-def _geometric(r: sp.Expr, q: sp.Expr, count: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """sum_{k<count} r^k = (1 - r^count)/(1 - r) with q = 1 - r, as (readable, cancellation-free).
+GEOMETRIC = sp.Function("geometric_sum")
+"""geometric_sum(q, count) = sum_{k<count} (1-q)^k = (1 - (1-q)^count)/q, evaluated without
+cancellation or underflow by ``_geometric_numpy`` and ``_geometric_mp``."""
 
-    The second form, -expm1(count log1p(-q))/q, keeps full relative precision as q -> 0.
-    """
-    return (1 - r**count) / q, -expm1(count * log1p(-q)) / q
+
+def _geometric_numpy(q: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """count exprel(count L) (-L/q), L = log1p(-q): every factor O(1), exact as q -> 0."""
+    q, count = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(count, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_keep = np.log1p(-q)
+        value = count * exprel(count * log_keep) * np.where(q > 0, -log_keep / q, 1.0)
+    return np.where(q >= 1, np.minimum(count, 1.0), value)  # (1-q)^k = 0^k when q = 1
+
+
+def _geometric_mp(q: mpmath.mpf, count: mpmath.mpf) -> mpmath.mpf:
+    if q == 0:
+        return count
+    if q == 1:
+        return min(count, 1)
+    return -mpmath.expm1(count * mpmath.log1p(-q)) / q
+
+
+_IMPLEMENTATIONS = {
+    "numpy": [{"geometric_sum": _geometric_numpy}, "numpy"],
+    "mpmath": [{"geometric_sum": _geometric_mp}, "mpmath"],
+}
 
 
 def bound(scenario: Scenario, error: ErrorModel) -> Bound:
@@ -388,17 +408,13 @@ def closed_form(scenario: Scenario, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
     if isinstance(scenario, Replace):
         return i * eps(N), None
     if isinstance(scenario, Proportion):
-        readable, cancellation_free = _geometric(1 - lam, lam, i)
-        stable = sp.Piecewise((i * eps(N), sp.Eq(lam, 0)), (eps(N) * cancellation_free, True))
-        return eps(N) * readable, stable
+        readable = (1 - (1 - lam) ** i) / lam
+        return eps(N) * readable, eps(N) * GEOMETRIC(lam, i)
     if isinstance(scenario, Augment):
-        r, share = m / (n + m), n / (n + m)
-        readable, cancellation_free = _geometric(r, share, i - 1)
-        tail = sp.exp((i - 1) * log1p(-share))
-        stable = sp.Piecewise(
-            (eps(n), sp.Eq(m, 0)), (eps(n + m) * cancellation_free + tail * eps(n), True)
-        )
-        return eps(n + m) * readable + r ** (i - 1) * eps(n), stable
+        r = m / (n + m)
+        readable = (1 - r ** (i - 1)) / (1 - r)
+        tail = r ** (i - 1) * eps(n)
+        return eps(n + m) * readable + tail, eps(n + m) * GEOMETRIC(n / (n + m), i - 1) + tail
     if isinstance(scenario, Accumulate):
         size = n + (S.k - 1) * m
         return eps(n + (i - 1) * m) + m * sp.Sum(eps(size) / (size + m), (S.k, 1, i - 1)), None

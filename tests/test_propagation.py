@@ -184,7 +184,7 @@ def test_float_and_mpmath_agree_to_1e_12(scenario, error, i):
     assert abs(b.evaluate(i=i) - float(exact)) <= 1e-12 * float(exact)
 
 
-@pytest.mark.parametrize("lam", [1e-300, 1e-17, 1e-9])
+@pytest.mark.parametrize("lam", [5e-324, 1e-300, 1e-17, 1e-9])
 def test_tiny_real_share_keeps_full_precision(lam):
     # (1 - (1-lam)^i)/lam -> i as lam -> 0; the naive formula returns 0 or garbage here
     b = bound(Proportion(100, lam), power_law(1.0, 0.5))
