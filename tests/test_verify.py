@@ -8,10 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import Accumulate, Augment, Custom, Proportion, Replace
+from bounds.kde import kde_loop_bound
 from empirical.kde import KDE
 from empirical.loop import run_loop
 from empirical.truths import Bump, Gaussian, GaussianMixture
-from empirical.verify import check_propagation
+from empirical.verify import (
+    check_expected_tv,
+    check_propagation,
+    gaussian_truth,
+    verify_kde_constants,
+)
 
 SCENARIOS = [
     Replace(300),
@@ -137,3 +143,69 @@ def test_delta_grows_under_replace_and_stays_flat_under_proportion():
     assert (
         np.mean([r["delta"] for r in pro[6:]]) < 1.5 * np.mean([r["delta"] for r in pro[:3]]) + 0.02
     )
+
+
+# --- level 2: explicit KDE constants ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "scenario", [Replace(1000), Proportion(1000, 0.5), Augment(500, 1000)], ids=str
+)
+@pytest.mark.parametrize(
+    "truth",
+    [Gaussian(1.0, 2.0), GaussianMixture([0.3, 0.7], [[-2.0], [1.0]], [0.25, 1.0])],
+    ids=["gaussian", "mixture"],
+)
+def test_expected_tv_stays_below_the_explicit_kde_bound(scenario, truth):
+    rows = verify_kde_constants(scenario, truth, 0.25, 6, seeds=range(12))
+    assert [r["generation"] for r in rows] == list(range(1, 7))
+    assert all(r["holds"] for r in rows), rows
+    assert all(0.05 < r["ratio"] < 1 for r in rows)  # a bound, and not a vacuous one
+
+
+def test_a_bound_without_its_variance_term_is_caught():
+    truth = Gaussian(0.0, 1.0)
+    scenario = Proportion(1000, 0.5)
+    records = [
+        r for s in range(12) for r in run_loop(scenario, lambda: KDE(0.25), truth, 4, s, "fresh")
+    ]
+    explicit = kde_loop_bound(scenario, gaussian_truth(truth), 0.25, 4)
+    bias_only = [explicit.bias / 2 / 0.5 * (1 - 0.5**i) for i in range(1, 5)]
+    assert not any(r["holds"] for r in check_expected_tv(records, bias_only))
+    third = explicit.total / 3  # the explicit bound is within a factor 2-3 of the truth
+    assert not check_expected_tv(records, third)[0]["holds"]
+    assert all(r["holds"] for r in check_expected_tv(records, explicit.total))
+
+
+def test_the_interval_fails_a_true_bound_at_most_at_the_stated_rate():
+    # synthetic runs whose expectation is exactly the bound: the check may wrongly fail with
+    # probability <= p = 0.05; over 4000 trials the failure count is Binomial(4000, <= 0.05),
+    # so > 0.05 + 4 sd = 0.064 would be a miscalibrated interval (chance < 1e-4 if calibrated).
+    rng = np.random.default_rng(7)
+    fails = 0
+    trials, generations, runs = 4000, 3, 15
+    for _ in range(trials):
+        deltas = rng.beta(2.0, 30.0, size=(runs, generations))
+        records = [
+            {"generation": g + 1, "delta": d, "delta_error": 0.0}
+            for row in deltas
+            for g, d in enumerate(row)
+        ]
+        rows = check_expected_tv(records, [2.0 / 32.0] * generations, failure_probability=0.05)
+        fails += not all(r["holds"] for r in rows)
+    assert fails / trials < 0.064
+    assert fails > 0  # and not so wide that it never fails
+
+
+def test_gaussian_truth_conversion_and_bad_inputs():
+    converted = gaussian_truth(GaussianMixture([0.5, 0.5], [[-1.0], [2.0]], [4.0, 1.0]))
+    assert converted.sds == (2.0, 1.0) and converted.means == (-1.0, 2.0)
+    with pytest.raises(TypeError, match="1-D"):
+        gaussian_truth(Bump(0.0, 1.0))
+    records = [{"generation": 1, "delta": 0.1, "delta_error": 0.0}] * 12
+    with pytest.raises(ValueError, match="failure_probability"):
+        check_expected_tv(records, [0.2], failure_probability=0.0)
+    with pytest.raises(ValueError, match="at least 10 runs"):
+        check_expected_tv(records[:3], [0.2])
+    with pytest.raises(ValueError, match="generations 1..G"):
+        check_expected_tv(records, [])
