@@ -17,7 +17,9 @@ from empirical.diffusion import (
     RandomFeatureScore,
     SDEGridDensity1D,
     ode_flow,
+    ode_flow_by_pieces,
     sde_sample,
+    sde_sample_by_pieces,
     time_grid,
 )
 from empirical.diffusion.process import mean_factor, noise_variance
@@ -258,3 +260,14 @@ def test_two_dimensional_density_is_normalised_and_matches_the_sampler():
     coarse = cells[:, 1::2][:, :, :, 1::2].mean(axis=(1, 3)).reshape(-1)  # a 6 x 6 Riemann sum
     tolerance = bernstein_radius(len(samples), probs, 36) + np.abs(probs - coarse).max()
     assert np.all(np.abs(counts / len(samples) - probs) <= tolerance)
+
+
+def test_piecewise_samplers_take_the_same_steps_as_the_dense_ones(model):
+    z = np.random.default_rng(21).standard_normal((2000, 1))
+    np.testing.assert_allclose(
+        ode_flow_by_pieces(model.score_, z, model.grid), ode_flow(model.score_, z, model.grid),
+        rtol=1e-9, atol=1e-9,
+    )
+    by_pieces = sde_sample_by_pieces(model.score_, z, model.grid, np.random.default_rng(22))
+    dense = sde_sample(model.score_, z, model.grid, np.random.default_rng(22))
+    np.testing.assert_allclose(by_pieces, dense, rtol=1e-9, atol=1e-9)

@@ -10,7 +10,13 @@ from empirical.diffusion.density import Pushforward1D, PushforwardNewton, SDEGri
 from empirical.diffusion.features import RandomFeatures, RandomFeatureScore, time_embedding
 from empirical.diffusion.model import DiffusionModel
 from empirical.diffusion.process import GaussianScore, time_grid
-from empirical.diffusion.sampling import ode_flow, ode_flow_with_jacobian, sde_sample
+from empirical.diffusion.sampling import (
+    ode_flow,
+    ode_flow_by_pieces,
+    ode_flow_with_jacobian,
+    sde_sample,
+    sde_sample_by_pieces,
+)
 from empirical.diffusion.training import (
     NormalEquations,
     assemble,
@@ -32,8 +38,10 @@ __all__ = [
     "gradient_descent",
     "gradient_flow",
     "ode_flow",
+    "ode_flow_by_pieces",
     "ode_flow_with_jacobian",
     "sde_sample",
+    "sde_sample_by_pieces",
     "time_embedding",
     "time_grid",
     "weighted_score_error",

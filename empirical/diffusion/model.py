@@ -9,7 +9,11 @@ from bounds.stopping import tau_star
 from empirical.diffusion.density import Pushforward1D, PushforwardNewton, SDEGridDensity1D
 from empirical.diffusion.features import RandomFeatures, RandomFeatureScore
 from empirical.diffusion.process import time_grid
-from empirical.diffusion.sampling import ode_flow, sde_sample
+from empirical.diffusion.sampling import (
+    ode_flow,
+    ode_flow_by_pieces,
+    sde_sample_by_pieces,
+)
 from empirical.diffusion.training import assemble, check_tau, gradient_flow
 
 SAMPLERS = ("ode", "sde")
@@ -106,13 +110,15 @@ class DiffusionModel:
         return density.pdf(x[:, 0] if self.dim == 1 else x)
 
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
-        """``size`` draws of the sampler, started from the prior N(0, I)."""
+        """``size`` draws of the sampler, started from the prior N(0, I) (in d = 1 stepped
+        piece by piece, the same Euler steps as ``ode_flow``/``sde_sample`` up to rounding)."""
         self._fitted()
         size = _validate.whole("size", size)
         z = rng.standard_normal((size, self.dim))
         if self.sampler == "ode":
-            return ode_flow(self.score_, z, self.grid)
-        return sde_sample(self.score_, z, self.grid, rng)
+            flow = ode_flow_by_pieces if self.dim == 1 else ode_flow
+            return flow(self.score_, z, self.grid)
+        return sde_sample_by_pieces(self.score_, z, self.grid, rng)
 
     def get_params(self) -> dict[str, object]:
         """The hyper-parameters, as passed to ``__init__``."""

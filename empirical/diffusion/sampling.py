@@ -8,6 +8,8 @@ step h_k = t_k - t_{k+1} and the score s at (x, t_k):
   sqrt(2 h_k) xi, xi ~ N(0, I), with noise at every step including the last.
 
 A score is any object with ``__call__(x, t) -> (k, d)`` and ``jacobian(x, t) -> (k, d, d)``.
+In d = 1 a score that also has ``pieces(t)`` (its kinks and affine pieces in x) can be stepped
+piece by piece (``*_by_pieces``): the same Euler steps at O(log M) cost per point instead of O(M).
 """
 
 from __future__ import annotations
@@ -67,4 +69,30 @@ def sde_sample(
     x = np.array(z, dtype=float)
     for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
         x = sde_drift_step(score, x, t, h) + np.sqrt(2.0 * h) * rng.standard_normal(x.shape)
+    return x
+
+
+def _affine_score(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """s(x) = slope_j x + intercept_j on the piece j holding x (d = 1, x of shape (k, 1))."""
+    kinks, slopes, intercepts = pieces
+    j = np.searchsorted(kinks, x)
+    return slopes[j] * x + intercepts[j]
+
+
+def ode_flow_by_pieces(score, z: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """``ode_flow`` in d = 1 for a score with ``pieces(t)``."""
+    x = np.array(z, dtype=float)
+    for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
+        x = x + h * (x + _affine_score(score.pieces(t), x))
+    return x
+
+
+def sde_sample_by_pieces(
+    score, z: np.ndarray, grid: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``sde_sample`` in d = 1 for a score with ``pieces(t)`` (same draws from ``rng``)."""
+    x = np.array(z, dtype=float)
+    for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
+        drift = x + h * (x + 2.0 * _affine_score(score.pieces(t), x))
+        x = drift + np.sqrt(2.0 * h) * rng.standard_normal(x.shape)
     return x
