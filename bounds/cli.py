@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
+
+from bounds._atomic import write_text_atomic
 
 SCENARIO_PARAMETERS = {
     "replace": ("N",),
@@ -246,19 +245,11 @@ def _scenario(args: argparse.Namespace, swept: str | None = None, first=None):
 
 
 def _write_text(text: str, path: str | None) -> None:
-    """Print ``text``, or write it to ``path`` atomically (temporary file, then rename)."""
+    """Print ``text``, or write it to ``path`` atomically."""
     if path is None:
         sys.stdout.write(text)
-        return
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    else:
+        write_text_atomic(path, text)
 
 
 def _csv(metadata: dict, columns: list[str], rows: list[list]) -> str:

@@ -6,11 +6,12 @@ matplotlib is imported only when a figure is made (Agg backend, no display neede
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from bounds._atomic import write_atomic
 
 
 def _pyplot():
@@ -24,16 +25,7 @@ def _pyplot():
 
 def save_figure(figure, path: str | os.PathLike) -> Path:
     """Write ``figure`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", suffix=path.suffix)
-    os.close(handle)
-    try:
-        figure.savefig(temporary, dpi=120, bbox_inches="tight")
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
+    return write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=120, bbox_inches="tight"))
 
 
 def curve_figure(x: np.ndarray, y: np.ndarray, xlabel: str, title: str, log: bool = False):

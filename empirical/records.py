@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from bounds._atomic import write_text_atomic
 
 __all__ = ["read_jsonl", "write_jsonl"]
 
@@ -17,17 +18,8 @@ __all__ = ["read_jsonl", "write_jsonl"]
 def write_jsonl(path: str | os.PathLike, records: Iterable[Mapping]) -> Path:
     """Write one JSON object per line to a temporary file beside ``path``, then rename it over
     ``path`` (so a reader never sees a half-written file). Non-finite floats are refused."""
-    path = Path(path)
-    lines = [json.dumps(dict(r), sort_keys=True, allow_nan=False) for r in records]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("".join(line + "\n" for line in lines))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    text = "".join(json.dumps(dict(r), sort_keys=True, allow_nan=False) + "\n" for r in records)
+    return write_text_atomic(path, text)
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict]:

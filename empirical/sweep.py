@@ -13,13 +13,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from bounds import _validate
+from bounds._atomic import write_text_atomic
 from bounds.scenarios import Scenario
 from empirical.loop import REAL_MODES, run_loop
 from empirical.model import Density, Model
@@ -111,11 +111,7 @@ def _keep_complete_runs(path: Path) -> set[str]:
         return set()
     complete, clean = _complete_runs(path)
     if not clean:
-        text = "".join(line for lines in complete.values() for line in lines)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
+        write_text_atomic(path, "".join(line for lines in complete.values() for line in lines))
     return set(complete)
 
 
