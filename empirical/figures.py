@@ -75,3 +75,55 @@ def kde_replace_vs_proportion(
     ax.legend()
     fig.tight_layout()
     return _save(fig, path)
+
+
+def diffusion_generations(
+    path: str | os.PathLike,
+    *,
+    scenario: object | None = None,
+    generations: int = 5,
+    width: int = 256,
+    seed: int = 0,
+    truth: object | None = None,
+) -> Path:
+    """The random-feature diffusion model's computed output densities p_1, ..., p_G (exact, not
+    sampled: ``empirical.diffusion.density``) next to the truth p_0, for one loop run of
+    ``scenario`` (default ``Augment(1000, 2000)``), each labelled with delta_i = TV(p_i, p_0)."""
+    import matplotlib
+
+    from bounds import Augment
+    from empirical.diffusion import DiffusionModel
+
+    generations = _validate.whole("generations", generations, minimum=1)
+    scenario = Augment(1000, 2000) if scenario is None else scenario
+    truth = Gaussian(0.0, 1.0) if truth is None else truth
+    if truth.dim != 1:
+        raise ValueError(f"truth must be one-dimensional for this figure, got dim {truth.dim}")
+    models: list[DiffusionModel] = []
+
+    def factory() -> DiffusionModel:
+        models.append(DiffusionModel(width=width))
+        return models[-1]
+
+    records = run_loop(scenario, factory, truth, generations, seed)
+    lo, hi = truth.bounding_box(1e-4)
+    centre, half = (lo[0] + hi[0]) / 2, 0.75 * (hi[0] - lo[0])
+    x = np.linspace(centre - half, centre + half, 2001)[:, None]
+    fig = _figure()
+    ax = fig.add_subplot()
+    cmap = matplotlib.colormaps["viridis"]
+    for i, (model, record) in enumerate(zip(models, records, strict=True), start=1):
+        colour = cmap((i - 1) / max(1, generations - 1))
+        label = rf"$p_{{{i}}}$, $\delta$ = {record['delta']:.3f}"
+        ax.plot(x[:, 0], model.pdf(x), color=colour, lw=1.2, label=label)
+    ax.plot(x[:, 0], truth.pdf(x), color="black", lw=2.0, ls="--", label=r"truth $p_0$")
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+    ax.set_title(f"random-feature diffusion, M = {width}\n{scenario}: generated densities")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+__all__ += ["diffusion_generations"]

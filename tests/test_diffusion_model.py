@@ -146,3 +146,14 @@ def test_theorem_r_holds_in_every_recorded_diffusion_run(scenario, real, sampler
     assert all(row["holds"] for row in rows)
     assert all(r["model"]["type"] == "DiffusionModel" for r in records)
     assert all(0 < r["delta"] < 1 and r["delta_error"] < 1e-3 for r in records)
+
+
+def test_generated_densities_figure_is_a_png(tmp_path):
+    from empirical.figures import diffusion_generations
+
+    out = diffusion_generations(tmp_path / "gens.png", scenario=Augment(200, 200), generations=2,
+                                width=32)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*tmp*"))
+    with pytest.raises(ValueError, match="one-dimensional"):
+        diffusion_generations(tmp_path / "x.png", truth=Gaussian(mean=[0, 0], cov=[[1, 0], [0, 1]]))
