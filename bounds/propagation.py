@@ -412,7 +412,7 @@ def closed_form(scenario: Scenario, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
         return eps(N) * readable, eps(N) * GEOMETRIC(lam, i)
     if isinstance(scenario, Augment):
         r = m / (n + m)
-        readable = (1 - r ** (i - 1)) / (1 - r)
+        readable = (1 - r ** (i - 1)) * (n + m) / n
         tail = r ** (i - 1) * eps(n)
         return eps(n + m) * readable + tail, eps(n + m) * GEOMETRIC(n / (n + m), i - 1) + tail
     if isinstance(scenario, Accumulate):

@@ -127,3 +127,50 @@ def diffusion_generations(
 
 
 __all__ += ["diffusion_generations"]
+
+
+def bound_curves(i: np.ndarray, values: dict[str, np.ndarray], title: str) -> Figure:
+    """Theorem R's bound B_i against i, one curve per scenario; the vacuous region (TV > 1)
+    shaded, values drawn as they are."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    for name, curve in values.items():
+        ax.plot(i, curve, label=name)
+    top = max(float(np.max(v)) for v in values.values())
+    if top > 1:
+        ax.axhspan(1.0, top * 1.05, color="grey", alpha=0.15, label="TV > 1: vacuous")
+    ax.set_xlabel("generation i")
+    ax.set_ylabel("bound $B_i$ on TV$(p_i, p_0)$")
+    ax.set_title(title)
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def delta_by_generation(
+    records: dict[str, list[dict]], bound: dict[str, np.ndarray], title: str
+) -> Figure:
+    """Mean delta_i over the runs of each scenario (band: min-max), and a bound per scenario
+    where given (dashed, same colour)."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    for k, (name, rows) in enumerate(records.items()):
+        generations = sorted({r["generation"] for r in rows})
+        deltas = [[r["delta"] for r in rows if r["generation"] == g] for g in generations]
+        colour = f"C{k}"
+        ax.plot(generations, [np.mean(d) for d in deltas], color=colour, label=name)
+        low, high = [np.min(d) for d in deltas], [np.max(d) for d in deltas]
+        ax.fill_between(generations, low, high, color=colour, alpha=0.2)
+        if name in bound:
+            ax.plot(generations, bound[name][: len(generations)], "--", color=colour, lw=1)
+    ax.set_xlabel("generation i")
+    ax.set_ylabel(r"$\delta_i = \mathrm{TV}(p_i, p_0)$")
+    ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["bound_curves", "delta_by_generation"]

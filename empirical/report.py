@@ -1,0 +1,306 @@
+"""The main job: bound curves, thresholds, stopping times and loops checked against the bounds.
+
+``python -m empirical.report [--out report] [--seeds 10] [--generations 30] [--jobs 1]`` writes
+``report.md`` with its figures (PNG) and data (CSV, JSON lines) into ``--out``. Each section is a
+function returning markdown; the loops' records are kept in ``runs-*.jsonl`` and reused when the
+report is made again with the same settings (a sweep resumes where it stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import sympy
+
+import bounds
+from bounds import Accumulate, Augment, Proportion, Replace, bound, phase, power_law, stopping
+from bounds._atomic import write_text_atomic
+from bounds.kde import kde_loop_bound
+from bounds.plotting import save_figure, threshold_figure
+from empirical import figures
+from empirical.kde import KDE
+from empirical.records import read_jsonl
+from empirical.sweep import grid, sweep
+from empirical.truths import Gaussian
+from empirical.verify import check_expected_tv, check_propagation, gaussian_truth
+
+ALPHA = 0.2  # Li et al.'s TV rate N^(-1/5)
+KDE_BANDWIDTH = 0.2
+KDE_TRUTH = Gaussian(0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the report runs: seeds per loop, generations, loop size, worker processes."""
+
+    out: Path
+    seeds: int = 10
+    generations: int = 30
+    n: int = 1000
+    jobs: int = 1
+
+    def __post_init__(self) -> None:
+        bounds._validate.whole("seeds", self.seeds, minimum=10)
+        bounds._validate.whole("generations", self.generations, minimum=2)
+        bounds._validate.whole("n", self.n, minimum=10)
+        bounds._validate.whole("jobs", self.jobs, minimum=1)
+
+
+# --- small writers -----------------------------------------------------------------------------
+
+
+def _csv_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A markdown table; floats with 4 significant digits."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, bool | np.bool_):
+            return "yes" if value else "**no**"
+        if isinstance(value, float | np.floating):
+            return f"{value:.4g}"
+        return str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+
+def _scenarios(n: int) -> dict[str, bounds.Scenario]:
+    return {
+        "replace": Replace(n),
+        "proportion": Proportion(n, 0.5),
+        "augment": Augment(n, 2 * n),
+        "accumulate": Accumulate(n, n),
+    }
+
+
+def section_bounds(settings: Settings) -> str:
+    """Theorem R's bound B_i for each scenario, the power-law error, i = 1..100."""
+    error = power_law(1.0, ALPHA)
+    i = np.arange(1, 101)
+    curves = {name: bound(s, error) for name, s in _scenarios(settings.n).items()}
+    values = {name: b.evaluate(i=i) for name, b in curves.items()}
+    rows = [[int(g), *(float(values[k][g - 1]) for k in values)] for g in i]
+    write_text_atomic(settings.out / "bounds.csv", _csv_text(["i", *values], rows))
+    figure = figures.bound_curves(i, values, f"eps(N) = N^-{ALPHA}, n = N = {settings.n}")
+    save_figure(figure, settings.out / "bounds.png")
+    limits = [[name, f"${sympy.latex(b.expr)}$", b.limit_value()] for name, b in curves.items()]
+    return "\n\n".join(
+        [
+            "## Theorem R: the bound B_i by scenario",
+            f"Error model ε(N) = C·N^(−α) with C = 1, α = {ALPHA}; n = N = {settings.n}, λ = 0.5,"
+            f" m = 2n (augment), m = n (accumulate). Values above 1 are vacuous for TV and drawn"
+            f" as they are. Data: `bounds.csv`.",
+            "![bounds](bounds.png)",
+            _table(["scenario", "B_i", "lim B_i"], limits),
+        ]
+    )
+
+
+def section_threshold(settings: Settings) -> str:
+    """The synthetic-data threshold m*_i of ``augment``: table, figure and asymptotics."""
+    generations = np.array([2, 3, 5, 10, 20, 50, 100, 1000, 10000])
+    found = phase.power_law_thresholds(generations, ALPHA, settings.n)
+    rows = [
+        [
+            int(r["i"]),
+            r["m"],
+            r["m"] / settings.n,
+            r["m"] / (r["i"] * settings.n),
+            r["ratio"],
+            bool(c),
+        ]
+        for r, c in zip(found.rows(), found.certified, strict=True)
+    ]
+    save_figure(
+        threshold_figure((2, 5, 10, 20), ALPHA, n=settings.n), settings.out / "threshold.png"
+    )
+    exact = phase.threshold(2, settings.n, power_law(1.0, ALPHA), digits=30)
+    return "\n\n".join(
+        [
+            "## Phase transition in the amount of synthetic data",
+            "Scenario augment, ε(N) = N^(−α): as the synthetic amount m grows the bound first"
+            " rises, then falls past m*_i. Each threshold is certified by the sign of dB_i/dm on"
+            " both sides.",
+            "![threshold](threshold.png)",
+            _table(["i", "m*_i", "m*_i/n", "m*_i/(i n)", "B_i(m*)/B_i(0)", "certified"], rows),
+            f"At i = 2 the closed form (α^(−1/(1−α)) − 1)·n gives m*_2 = {exact.m} (30 digits)."
+            f" As i → ∞, m*_i/(i n) → {phase.asymptotic_slope(ALPHA):.6f} and the peak ratio"
+            f" grows like {phase.asymptotic_peak_constant(ALPHA):.6f}·i^(1−α).",
+        ]
+    )
+
+
+def section_stopping(settings: Settings) -> str:
+    """Optimal early stopping of the random-feature diffusion bound."""
+    del settings
+    sizes = np.array([1e3, 1e4, 1e5, 1e6])
+    rows = []
+    for width in (256, 4096):
+        result = stopping.early_stopped_error(sizes, width)
+        asymptotic = stopping.tau_star_asymptotic(sizes, width)
+        for k, size in enumerate(sizes):
+            rows.append([width, int(size), result.tau_exact[k], asymptotic[k], result.epsilon[k]])
+    return "\n\n".join(
+        [
+            "## Optimal early stopping (random-feature diffusion, Li et al.)",
+            "τ* is the positive root of 4Mτ⁵ + 3Nτ⁴ = M²N; ε is the Pinsker TV bound at"
+            " max(τ*, 1) with every constant 1. The asymptotic (MN/4)^(1/5) is accurate when"
+            " M ≫ N^(2/3).",
+            _table(["M", "N", "τ* exact", "(MN/4)^(1/5)", "ε(N) at τ*"], rows),
+        ]
+    )
+
+
+def _executor(settings: Settings) -> Executor | None:
+    return ProcessPoolExecutor(settings.jobs) if settings.jobs > 1 else None
+
+
+def _run_sweep(runs: list, path: Path, settings: Settings) -> list[dict]:
+    executor = _executor(settings)
+    try:
+        sweep(runs, path, executor)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    return read_jsonl(path)
+
+
+def section_kde(settings: Settings) -> str:
+    """KDE loops under every scenario: delta_i, Theorem R per run (level 1), explicit constants
+    (level 2)."""
+    scenarios = _scenarios(settings.n)
+    runs = grid(
+        list(scenarios.values()),
+        [partial(KDE, KDE_BANDWIDTH)],
+        [KDE_TRUTH],
+        range(settings.seeds),
+        settings.generations,
+        real=("fresh",),
+    )
+    start = time.perf_counter()
+    records = _run_sweep(runs, settings.out / "runs-kde.jsonl", settings)
+    elapsed = time.perf_counter() - start
+    level1 = check_propagation(records)
+    by_name = {name: [r for r in records if r["scenario"]["name"] == name] for name in scenarios}
+    explicit = {
+        name: kde_loop_bound(s, gaussian_truth(KDE_TRUTH), KDE_BANDWIDTH, settings.generations)
+        for name, s in scenarios.items()
+        if not s.keeps_synthetic
+    }
+    figure = figures.delta_by_generation(
+        by_name, {k: v.total for k, v in explicit.items()}, "KDE loop"
+    )
+    save_figure(figure, settings.out / "kde.png")
+    level2_rows = []
+    for name, result in explicit.items():
+        checked = check_expected_tv(by_name[name], result.total)
+        for row in checked:
+            if row["generation"] in (1, 2, 5, 10, settings.generations):
+                level2_rows.append(
+                    [
+                        name,
+                        row["generation"],
+                        row["mean_delta"],
+                        row["half_width"],
+                        row["bound"],
+                        row["ratio"],
+                        row["holds"],
+                    ]
+                )
+    later = [r for r in level1 if r["generation"] > 1]  # at i = 1, delta_1 = eps_1 exactly
+    worst = min(later, key=lambda r: r["margin"])
+    worst_scenario = json.loads(worst["run"])["scenario"]["name"]
+    return "\n\n".join(
+        [
+            "## Kernel density estimation in the loop",
+            f"Gaussian KDE, h = {KDE_BANDWIDTH}, truth N(0, 1), fresh real data each generation,"
+            f" {settings.seeds} seeds × {len(scenarios)} scenarios × {settings.generations}"
+            f" generations ({elapsed:.1f} s). TV is exact up to the reported quadrature error."
+            " Solid: mean δ_i over seeds (band: min–max); dashed: the explicit-constant bound on"
+            " E δ_i (not defined for accumulate, whose kept synthetic sets are reused).",
+            "![kde](kde.png)",
+            "**Level 1 (Theorem R in every run).**"
+            f" {sum(r['holds'] for r in level1)} of {len(level1)} (run, generation) rows hold."
+            f" Beyond generation 1 (where δ_1 = ε_1 exactly) the smallest margin"
+            f" ε_i + Σ_j w_ij δ_j − δ_i is {worst['margin']:.3g} ({worst_scenario}, i ="
+            f" {worst['generation']}), against a quadrature tolerance of {worst['tolerance']:.2g}."
+            " For two-component mixtures (replace, proportion, augment) the convexity step is an"
+            " identity, so margins there come from the triangle inequality alone.",
+            "**Level 2 (explicit constants).** Mean δ_i over seeds with a t interval (Bonferroni"
+            " over generations, failure probability 0.01) against the bound of `bounds.kde`:",
+            _table(["scenario", "i", "mean δ_i", "±", "bound", "mean/bound", "holds"], level2_rows),
+        ]
+    )
+
+
+SECTIONS: tuple[Callable[[Settings], str], ...] = (
+    section_bounds,
+    section_threshold,
+    section_stopping,
+    section_kde,
+)
+
+
+def build_report(settings: Settings) -> Path:
+    """Run every section and write ``report.md`` into ``settings.out``."""
+    settings.out.mkdir(parents=True, exist_ok=True)
+    header = (
+        "# Self-consuming generative models: bounds and checks\n\n"
+        f"Made by `python -m empirical.report` (version {bounds.__version__}) with seeds ="
+        f" {settings.seeds}, generations = {settings.generations}, n = {settings.n}. Every"
+        " hidden constant of the theory is 1 unless a section says otherwise."
+    )
+    parts = [header]
+    for section in SECTIONS:
+        start = time.perf_counter()
+        parts.append(section(settings))
+        print(f"{section.__name__}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return write_text_atomic(settings.out / "report.md", "\n\n".join(parts) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m empirical.report",
+        description="Compute bound curves and thresholds, run loops, check the bounds, report.",
+        epilog="example: python -m empirical.report --out report --seeds 20 --jobs 2",
+    )
+    parser.add_argument("--out", default="report", help="output folder (default: report)")
+    parser.add_argument("--seeds", type=int, default=10, help="seeds per loop (>= 10)")
+    parser.add_argument("--generations", type=int, default=30, help="generations per loop")
+    parser.add_argument("--n", type=int, default=1000, help="real-data size of the loops")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes for the loops")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings(Path(args.out), args.seeds, args.generations, args.n, args.jobs)
+    except (TypeError, ValueError) as error:
+        print(f"python -m empirical.report: error: {error}", file=sys.stderr)
+        return 2
+    path = build_report(settings)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
