@@ -12,6 +12,7 @@ custom scenarios, each compiled once for vectorised numpy and arbitrary-precisio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,8 +36,6 @@ _COMMON_ASSUMPTIONS = (
     "each training set is an iid sample of its mixture q_i",
     "eps_i <= eps(N_i) in every generation, with the same constants (uniform in i)",
 )
-_EULER_MACLAURIN_START = 64  # terms summed directly before the Euler-Maclaurin tail
-_EULER_MACLAURIN_ORDER = 6  # Bernoulli corrections in that tail
 
 
 @dataclass(frozen=True)
@@ -334,9 +333,13 @@ def _euler_maclaurin_sum(term: Callable) -> mpmath.mpf:
     """sum_{k>=1} term(k) for a smooth, slowly decaying term: direct head, Euler-Maclaurin tail.
 
     sum_{k>=K} f(k) = int_K^oo f + f(K)/2 - sum_{j=1}^{p} B_{2j}/(2j)! f^{(2j-1)}(K) + R_p,
-    with the integral taken in u = log(x/K), where an algebraic tail decays exponentially.
+    with the integral taken in u = log(x/K), where an algebraic tail decays exponentially. For
+    terms like k^(-s), R_p shrinks by about (2 pi K)^2 per order, so K and p are chosen from
+    the working precision: K = 64 up to 20 digits, else 1024, and p orders for 10 spare digits.
     """
-    start = _EULER_MACLAURIN_START
+    digits = mpmath.mp.dps
+    start = 64 if digits <= 20 else 1024
+    orders = math.ceil((digits + 10) / (2 * math.log10(2 * math.pi * start)))
 
     def integrand(u):
         x = start * mpmath.exp(u)
@@ -344,7 +347,7 @@ def _euler_maclaurin_sum(term: Callable) -> mpmath.mpf:
 
     head = mpmath.fsum(term(k) for k in range(1, start))
     tail = mpmath.quad(integrand, [0, 1, 4, 16, mpmath.inf]) + term(start) / 2
-    for j in range(1, _EULER_MACLAURIN_ORDER + 1):
+    for j in range(1, orders + 1):
         derivative = mpmath.diff(term, start, 2 * j - 1)
         tail -= mpmath.bernoulli(2 * j) / mpmath.factorial(2 * j) * derivative
     return head + tail

@@ -29,15 +29,25 @@ from bounds._atomic import write_text_atomic
 from bounds.kde import kde_loop_bound
 from bounds.plotting import save_figure, threshold_figure
 from empirical import figures
+from empirical.diffusion import DiffusionModel
 from empirical.kde import KDE
 from empirical.records import read_jsonl
 from empirical.sweep import grid, sweep
-from empirical.truths import Gaussian
-from empirical.verify import check_expected_tv, check_propagation, gaussian_truth
+from empirical.truths import Gaussian, GaussianMixture
+from empirical.verify import (
+    check_calibrated_bound,
+    check_expected_tv,
+    check_propagation,
+    fit_power_law_constant,
+    gaussian_truth,
+)
 
 ALPHA = 0.2  # Li et al.'s TV rate N^(-1/5)
 KDE_BANDWIDTH = 0.2
 KDE_TRUTH = Gaussian(0.0, 1.0)
+DIFFUSION_WIDTH = 256
+DIFFUSION_GENERATIONS = 6
+DIFFUSION_TRUTH = GaussianMixture([0.5, 0.5], [[-1.5], [1.5]], [0.5, 0.5])
 
 
 @dataclass(frozen=True)
@@ -255,11 +265,76 @@ def section_kde(settings: Settings) -> str:
     )
 
 
+def section_diffusion(settings: Settings) -> str:
+    """The random-feature diffusion model in the loop: densities, Theorem R (level 1), and the
+    N^(-1/5) rate with its constant fitted on generation-1 runs, checked on held-out loops
+    (level 3)."""
+    model = partial(DiffusionModel, width=DIFFUSION_WIDTH)
+    n, generations = settings.n, min(settings.generations, DIFFUSION_GENERATIONS)
+    sizes = [n // 4, n // 2, n, 2 * n]
+    calibration_runs = grid([Replace(N) for N in sizes], [model], [DIFFUSION_TRUTH], range(2), 1)
+    calibration = _run_sweep(
+        calibration_runs, settings.out / "runs-diffusion-calibration.jsonl", settings
+    )
+    held_out_runs = grid(
+        [Augment(n, k * n) for k in (1, 2, 4)], [model], [DIFFUSION_TRUTH], [100], generations
+    )
+    held_out = _run_sweep(held_out_runs, settings.out / "runs-diffusion-held-out.jsonl", settings)
+    C = fit_power_law_constant(calibration, ALPHA)
+    level3 = check_calibrated_bound(held_out, power_law(C, ALPHA))
+    level1 = check_propagation(calibration + held_out)
+    log_n = np.log([r["N"] for r in calibration])
+    slope = float(np.polyfit(log_n, np.log([r["delta"] for r in calibration]), 1)[0])
+    figures.diffusion_generations(
+        settings.out / "diffusion.png",
+        scenario=Augment(n, 2 * n),
+        generations=min(generations, 5),
+        width=DIFFUSION_WIDTH,
+        truth=DIFFUSION_TRUTH,
+    )
+    rows = [
+        [
+            r["scenario"],
+            r["generation"],
+            r["delta"],
+            r["bound"],
+            r["margin"],
+            r["holds"],
+            r["eps_within"],
+        ]
+        for r in level3
+    ]
+    return "\n\n".join(
+        [
+            "## Diffusion with a random-feature score in the loop",
+            f"Score (1/M)·A·relu(Wx + U e(t)), M = {DIFFUSION_WIDTH}, A trained by the closed-form"
+            " gradient flow; the probability-flow sampler's output density is computed exactly,"
+            " so TV needs no samples. Truth: the mixture ½N(−1.5, 0.5) + ½N(1.5, 0.5).",
+            "![diffusion](diffusion.png)",
+            f"**Level 1.** Theorem R holds in {sum(r['holds'] for r in level1)} of {len(level1)}"
+            " (run, generation) rows of the runs below.",
+            f"**The rate.** On generation 1 (N = {', '.join(map(str, sizes))}, two seeds each),"
+            f" log δ_1 against log N has slope {slope:.3f}; Li et al.'s bound decays like"
+            f" N^(−1/5) (slope −0.2), and an upper bound may be less steep than the truth.",
+            f"**Level 3 (calibrated rate).** The smallest C with ε_1 ≤ C·N^(−1/5) on those"
+            f" calibration runs is C = {C:.4g}. With it, Theorem R's bound for augment (n = {n},"
+            f" held-out seed, m = n, 2n, 4n, {generations} generations) against the measured δ_i:",
+            _table(
+                ["scenario", "i", "δ_i", "bound B_i", "margin", "holds", "ε_i ≤ C N_i^(−1/5)"], rows
+            ),
+            "The last column checks the assumption behind the bound, that one constant serves"
+            " every generation: the learning error ε_i = TV(p_i, q_i) of each held-out generation"
+            " against the calibrated rate at its own training-set size.",
+        ]
+    )
+
+
 SECTIONS: tuple[Callable[[Settings], str], ...] = (
     section_bounds,
     section_threshold,
     section_stopping,
     section_kde,
+    section_diffusion,
 )
 
 

@@ -47,10 +47,10 @@ def test_bound_curves_are_data(report):
 
 
 def test_a_second_report_reuses_the_recorded_runs(report):
-    runs = report / "runs-kde.jsonl"
-    before = runs.read_bytes()
+    names = ("runs-kde.jsonl", "runs-diffusion-calibration.jsonl", "runs-diffusion-held-out.jsonl")
+    before = [(report / name).read_bytes() for name in names]
     build_report(Settings(report, seeds=10, generations=3, n=100))
-    assert runs.read_bytes() == before
+    assert [(report / name).read_bytes() for name in names] == before
 
 
 @pytest.mark.parametrize("args", [["--seeds", "3"], ["--generations", "1"], ["--jobs", "0"]])

@@ -7,14 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bounds import Accumulate, Augment, Custom, Proportion, Replace
+from bounds import Accumulate, Augment, Custom, Proportion, Replace, bound, power_law
 from bounds.kde import kde_loop_bound
 from empirical.kde import KDE
 from empirical.loop import run_loop
 from empirical.truths import Bump, Gaussian, GaussianMixture
 from empirical.verify import (
+    check_calibrated_bound,
     check_expected_tv,
     check_propagation,
+    fit_power_law_constant,
     gaussian_truth,
     verify_kde_constants,
 )
@@ -209,3 +211,40 @@ def test_gaussian_truth_conversion_and_bad_inputs():
         check_expected_tv(records[:3], [0.2])
     with pytest.raises(ValueError, match="generations 1..G"):
         check_expected_tv(records, [])
+
+
+# --- level 3: calibrated rate ----------------------------------------------------------------
+
+
+def _record(name, params, generation, N, delta, epsilon):
+    return {
+        "scenario": {"name": name, "parameters": params},
+        "seed": 0,
+        "generation": generation,
+        "N": N,
+        "delta": delta,
+        "delta_error": 1e-6,
+        "epsilon": epsilon,
+        "epsilon_error": 1e-6,
+    }
+
+
+def test_fitted_constant_is_the_smallest_that_dominates_calibration():
+    runs = [_record("replace", {"N": N}, 1, N, e, e) for N, e in ((100, 0.4), (1000, 0.3))]
+    C = fit_power_law_constant(runs, 0.2)
+    assert C == pytest.approx(max((0.4 + 1e-6) * 100**0.2, (0.3 + 1e-6) * 1000**0.2))
+    assert all(r["epsilon"] <= C * r["N"] ** -0.2 for r in runs)
+    with pytest.raises(ValueError, match="calibration"):
+        fit_power_law_constant([], 0.2)
+
+
+def test_calibrated_bound_is_theorem_r_with_the_fitted_model():
+    error = power_law(1.0, 0.2)
+    params = {"n": 100, "m": 200}
+    B2 = float(bound(Augment(100, 200), error).evaluate(i=2))
+    below = _record("augment", params, 2, 300, B2 * 0.9, 0.1)
+    above = _record("augment", params, 2, 300, B2 * 1.1, 0.9)  # negative control
+    rows = check_calibrated_bound([below, above], error)
+    assert [r["holds"] for r in rows] == [True, False]
+    assert [r["eps_within"] for r in rows] == [True, False]
+    assert rows[0]["bound"] == pytest.approx(B2)
