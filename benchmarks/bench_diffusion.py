@@ -86,9 +86,7 @@ def density() -> None:
 
 def loop() -> None:
     start = time.perf_counter()
-    records = run_loop(
-        Augment(1000, 2000), lambda: DiffusionModel(width=WIDTH), TRUTH, 10, seed=0
-    )
+    records = run_loop(Augment(1000, 2000), lambda: DiffusionModel(width=WIDTH), TRUTH, 10, seed=0)
     wall = time.perf_counter() - start
     holds = all(row["holds"] for row in check_propagation(records))
     print(f"augment(n=1000, m=2000), 10 generations, M = {WIDTH}: {wall:.1f} s (goal < 60 s)")

@@ -172,12 +172,11 @@ class Proportion(Scenario):
 
 
 @dataclass(frozen=True)
-class Augment(Scenario):
-    """A real set of n points plus m points sampled from p_{i-1} at every generation i >= 2."""
+class _RealPlusSynthetic(Scenario):
+    """A real set of n points plus m synthetic points per earlier generation used."""
 
     n: int
     m: int
-    name: ClassVar[str] = "augment"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n", _validate.whole("n", self.n, minimum=1))
@@ -188,6 +187,13 @@ class Augment(Scenario):
 
     def symbols(self) -> dict[sp.Symbol, float | int]:
         return {S.n: self.n, S.m: self.m}
+
+
+@dataclass(frozen=True)
+class Augment(_RealPlusSynthetic):
+    """A real set of n points plus m points sampled from p_{i-1} at every generation i >= 2."""
+
+    name: ClassVar[str] = "augment"
 
     def size(self, i: int) -> int:
         return self.n if self._generation(i) == 1 else self.n + self.m
@@ -203,26 +209,14 @@ class Augment(Scenario):
 
 
 @dataclass(frozen=True)
-class Accumulate(Scenario):
+class Accumulate(_RealPlusSynthetic):
     """A real set of n points plus m points from each earlier generation, each drawn once and kept.
 
     N_i = n + (i-1) m, w_{i,0} = n / N_i and w_{i,j} = m / N_i for 1 <= j < i.
     """
 
-    n: int
-    m: int
     name: ClassVar[str] = "accumulate"
     keeps_synthetic: ClassVar[bool] = True
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "n", _validate.whole("n", self.n, minimum=1))
-        object.__setattr__(self, "m", _validate.whole("m", self.m, minimum=0))
-
-    def parameters(self) -> dict[str, float | int]:
-        return {"n": self.n, "m": self.m}
-
-    def symbols(self) -> dict[sp.Symbol, float | int]:
-        return {S.n: self.n, S.m: self.m}
 
     def size(self, i: int) -> int:
         return self.n + (self._generation(i) - 1) * self.m

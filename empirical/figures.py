@@ -1,7 +1,8 @@
-"""Figures, one function each, drawn on matplotlib's Agg canvas into a PNG path.
+"""Figures, one function each, drawn on matplotlib's Agg canvas (no pyplot, no global state).
 
-Public API: ``kde_replace_vs_proportion(path, *, N=2000, lam=0.5, bandwidth=0.3,
-generations=30, seeds=3, truth=None) -> Path``.
+From records: ``bound_curves`` and ``delta_by_generation`` return a Figure (save it with
+``bounds.plotting.save_figure``). Self-contained demonstrations that run their loops and write a
+PNG: ``kde_replace_vs_proportion`` and ``diffusion_generations``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bounds import Proportion, Replace, _validate
+from bounds.plotting import save_figure
 from empirical.kde import KDE
 from empirical.loop import run_loop
 from empirical.truths import Gaussian
 
-__all__ = ["kde_replace_vs_proportion"]
+__all__ = [
+    "bound_curves",
+    "delta_by_generation",
+    "diffusion_generations",
+    "kde_replace_vs_proportion",
+]
 
 
 def _figure(width: float = 6.0, height: float = 4.0) -> Figure:
@@ -26,15 +33,6 @@ def _figure(width: float = 6.0, height: float = 4.0) -> Figure:
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
     return fig
-
-
-def _save(fig: Figure, path: str | os.PathLike) -> Path:
-    """Save atomically: to a temporary PNG beside ``path``, then rename over it."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    os.replace(tmp, path)
-    return path
 
 
 def kde_replace_vs_proportion(
@@ -53,28 +51,16 @@ def kde_replace_vs_proportion(
     s^2 + h^2 / lam, so delta levels off."""
     seeds = _validate.whole("seeds", seeds, minimum=1)
     truth = Gaussian(0.0, 1.0) if truth is None else truth
-    fig = _figure()
-    ax = fig.add_subplot()
-    steps = np.arange(1, _validate.whole("generations", generations, minimum=1) + 1)
-    for scenario, colour in ((Replace(N), "tab:red"), (Proportion(N, lam), "tab:blue")):
-        deltas = np.array(
-            [
-                [
-                    r["delta"]
-                    for r in run_loop(scenario, lambda: KDE(bandwidth), truth, generations, s)
-                ]
-                for s in range(seeds)
-            ]
-        )
-        ax.plot(steps, deltas.mean(axis=0), color=colour, label=str(scenario))
-        ax.fill_between(steps, deltas.min(axis=0), deltas.max(axis=0), color=colour, alpha=0.2)
-    ax.set_xlabel("generation i")
-    ax.set_ylabel(r"$\delta_i = \mathrm{TV}(p_i, p_0)$")
-    ax.set_title(f"KDE loop, h = {bandwidth}, {seeds} seeds (band: min-max)")
-    ax.set_ylim(bottom=0)
-    ax.legend()
-    fig.tight_layout()
-    return _save(fig, path)
+    runs = {
+        str(scenario): [
+            record
+            for seed in range(seeds)
+            for record in run_loop(scenario, lambda: KDE(bandwidth), truth, generations, seed)
+        ]
+        for scenario in (Replace(N), Proportion(N, lam))
+    }
+    title = f"KDE loop, h = {bandwidth}, {seeds} seeds (band: min-max)"
+    return save_figure(delta_by_generation(runs, {}, title), path)
 
 
 def diffusion_generations(
@@ -123,10 +109,7 @@ def diffusion_generations(
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
-
-
-__all__ += ["diffusion_generations"]
+    return save_figure(fig, path)
 
 
 def bound_curves(i: np.ndarray, values: dict[str, np.ndarray], title: str) -> Figure:
@@ -171,6 +154,3 @@ def delta_by_generation(
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-__all__ += ["bound_curves", "delta_by_generation"]

@@ -313,4 +313,3 @@ class Bump:
 
     def parameters(self) -> dict[str, object]:
         return {"center": self.center.tolist(), "radius": self.radius}
-

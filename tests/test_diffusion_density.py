@@ -265,8 +265,10 @@ def test_two_dimensional_density_is_normalised_and_matches_the_sampler():
 def test_piecewise_samplers_take_the_same_steps_as_the_dense_ones(model):
     z = np.random.default_rng(21).standard_normal((2000, 1))
     np.testing.assert_allclose(
-        ode_flow_by_pieces(model.score_, z, model.grid), ode_flow(model.score_, z, model.grid),
-        rtol=1e-9, atol=1e-9,
+        ode_flow_by_pieces(model.score_, z, model.grid),
+        ode_flow(model.score_, z, model.grid),
+        rtol=1e-9,
+        atol=1e-9,
     )
     by_pieces = sde_sample_by_pieces(model.score_, z, model.grid, np.random.default_rng(22))
     dense = sde_sample(model.score_, z, model.grid, np.random.default_rng(22))

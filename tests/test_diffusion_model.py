@@ -151,8 +151,9 @@ def test_theorem_r_holds_in_every_recorded_diffusion_run(scenario, real, sampler
 def test_generated_densities_figure_is_a_png(tmp_path):
     from empirical.figures import diffusion_generations
 
-    out = diffusion_generations(tmp_path / "gens.png", scenario=Augment(200, 200), generations=2,
-                                width=32)
+    out = diffusion_generations(
+        tmp_path / "gens.png", scenario=Augment(200, 200), generations=2, width=32
+    )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".*tmp*"))
     with pytest.raises(ValueError, match="one-dimensional"):

@@ -109,8 +109,8 @@ class RandomFeatureScore:
         kinks = -b[moving] / w[moving]
         order = np.argsort(kinks)
         sign = np.sign(w[moving])[order]
-        dslope = (sign * c[moving][order] * w[moving][order])
-        dintercept = (sign * c[moving][order] * b[moving][order])
+        dslope = sign * c[moving][order] * w[moving][order]
+        dintercept = sign * c[moving][order] * b[moving][order]
         slopes = slope0 + np.concatenate([[0.0], np.cumsum(dslope)])
         intercepts = intercept0 + np.concatenate([[0.0], np.cumsum(dintercept)])
         return kinks[order], slopes, intercepts
