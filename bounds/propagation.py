@@ -244,17 +244,24 @@ class Bound:
         return [args[s] for s, _ in self.error.constants]
 
     def _accumulate_numpy(self, args: dict) -> np.ndarray:
-        """B_i = eps(N_i) + m sum_{k<i} eps(N_k)/N_{k+1}, N_k = n + (k-1) m, by cumulative sums."""
+        """B_i = eps(N_i) + m sum_{k<i} eps(N_k)/N_{k+1}, N_k = n + (k-1) m, by cumulative sums.
+
+        The partial sums are computed once over k for the other parameters' broadcast shape,
+        then read at every requested i (so an array of i costs no more than its largest).
+        """
         i, n, m = args[S.i], args[S.n], args[S.m]
-        shape = np.broadcast_shapes(*(np.shape(a) for a in args.values()))
+        others = [a for s, a in args.items() if s != S.i]
+        shape = np.broadcast_shapes(*(np.shape(a) for a in others))
         consts = [np.broadcast_to(c, shape)[..., None] for c in self._constant_args(args)]
         n_, m_ = np.broadcast_to(n, shape)[..., None], np.broadcast_to(m, shape)[..., None]
         k = np.arange(1, int(np.max(i)), dtype=float)
         sizes = n_ + (k - 1) * m_
         terms = np.broadcast_to(self._eps_numeric(sizes, *consts), sizes.shape) / (sizes + m_)
         partial = np.concatenate([np.zeros(shape + (1,)), np.cumsum(terms, axis=-1)], axis=-1)
-        index = np.broadcast_to(i, shape).astype(int)[..., None] - 1
-        tail = np.take_along_axis(partial, index, axis=-1)[..., 0]
+        full = np.broadcast_shapes(shape, np.shape(i))
+        index = np.broadcast_to(i, full).astype(int)[..., None] - 1
+        spread = np.broadcast_to(partial, full + partial.shape[-1:])
+        tail = np.take_along_axis(spread, index, axis=-1)[..., 0]
         head = self._eps_numeric(n + (i - 1) * m, *self._constant_args(args))
         return head + m * tail
 

@@ -264,3 +264,17 @@ def test_bad_arguments_to_bound_raise_type_error():
         bound(Replace(10), 0.1)
     with pytest.raises(ValueError, match="generation i"):
         bound(Custom.accumulate_subsample(10, 3), power_law()).evaluate(i=4)
+
+
+@pytest.mark.parametrize("scenario", [Accumulate(100, 50), Custom.accumulate_subsample(40, 6)])
+def test_series_bounds_broadcast_generations_against_other_parameters(scenario):
+    b = bound(scenario, power_law())
+    i = np.array([1, 3, 6])[:, None]
+    alpha = np.array([0.1, 0.2, 0.5, 0.9])
+    grid = b.evaluate(i=i, alpha=alpha)
+    assert grid.shape == (3, 4)
+    for r, g in enumerate(i[:, 0]):
+        for c, a in enumerate(alpha):
+            assert grid[r, c] == pytest.approx(
+                float(b.evaluate(i=int(g), alpha=float(a))), rel=1e-14
+            )
