@@ -11,21 +11,16 @@ Run: python benchmarks/bench_bounds.py
 """
 
 import math
-import time
 
 import numpy as np
+from timing import best_of
 
 from bounds import Accumulate, Augment, bound, power_law
 from bounds import symbols as S
 
 
 def best(function, repeat=3):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_of(function, repeat)[0]
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from timing import best_of
 
 from bounds import Augment
 from empirical.diffusion import (
@@ -37,25 +38,15 @@ WIDTH, TAU = 256, 1e4
 TRUTH = Gaussian(mean=[0.0], cov=[[1.0]])
 
 
-def timed(fn, repeat=1):
-    """Smallest wall time of ``repeat`` calls, and the last result."""
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def training() -> None:
     rng = np.random.default_rng(0)
     X = TRUTH.sample(3000, rng)
     features = RandomFeatures.draw(WIDTH, 1, rng, bias_scale=2.0)
-    t_assemble, eqs = timed(lambda: assemble(features, X, 8, 1e-3, 5.0, rng))
+    t_assemble, eqs = best_of(lambda: assemble(features, X, 8, 1e-3, 5.0, rng))
     mu_max = float(np.linalg.eigvalsh(eqs.kernel).max())
     steps = int(np.ceil(TAU * mu_max))  # eta = tau / steps <= 1 / mu_max
-    t_flow, exact = timed(lambda: gradient_flow(eqs, TAU), repeat=5)
-    t_gd, approx = timed(lambda: gradient_descent(eqs, TAU, steps))
+    t_flow, exact = best_of(lambda: gradient_flow(eqs, TAU), repeat=5)
+    t_gd, approx = best_of(lambda: gradient_descent(eqs, TAU, steps))
     diff = np.abs(approx - exact).max() / np.abs(exact).max()
     print(f"training, N = 3000, draws = 8, M = {WIDTH}, tau = {TAU:g}")
     print(f"  assembling G and B (shared)      {t_assemble * 1e3:9.1f} ms")
@@ -70,10 +61,10 @@ def density() -> None:
     model = DiffusionModel(width=WIDTH, feature_seed=0).fit(
         TRUTH.sample(3000, np.random.default_rng(1)), np.random.default_rng(2)
     )
-    t_density, push = timed(lambda: Pushforward1D(model.score_, model.grid), repeat=3)
+    t_density, push = best_of(lambda: Pushforward1D(model.score_, model.grid), repeat=3)
     z = np.random.default_rng(3).standard_normal((100_000, 1))
-    t_pieces, _ = timed(lambda: ode_flow_by_pieces(model.score_, z, model.grid))
-    t_dense, _ = timed(lambda: ode_flow(model.score_, z[:10_000], model.grid))
+    t_pieces, _ = best_of(lambda: ode_flow_by_pieces(model.score_, z, model.grid))
+    t_dense, _ = best_of(lambda: ode_flow(model.score_, z[:10_000], model.grid))
     t_dense *= 10  # measured on 10^4 draws, scaled to 10^5
     print(f"output density and sampling, {model.steps} ODE steps")
     print(f"  exact push-forward ({push.breakpoints} breakpoints) {t_density * 1e3:8.1f} ms")

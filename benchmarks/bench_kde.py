@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 from scipy.stats import gaussian_kde
+from timing import best_of
 
 from bounds import Replace
 from empirical.kde import KDE
@@ -25,16 +26,6 @@ from empirical.truths import Gaussian
 from empirical.tv import Grid, integrate
 
 N, H, NODES, DRAWS = 10_000, 0.1, 8193, 100_000
-
-
-def best_of(fn, repeat=3):
-    """Smallest wall time of ``repeat`` calls, and the last result."""
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def row(name: str, seconds: float, base: float | None = None, note: str = "") -> None:

@@ -7,20 +7,14 @@
 Run: python benchmarks/bench_threshold.py
 """
 
-import time
-
 import numpy as np
+from timing import best_of
 
 from bounds import errors, phase
 
 
-def best(function, repeat=5):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def best(function, repeat=3):
+    return best_of(function, repeat)[0]
 
 
 def main() -> None:
