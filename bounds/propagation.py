@@ -96,6 +96,9 @@ class Bound:
     def __str__(self) -> str:
         return f"B_i = {self.expr}"
 
+    def __repr__(self) -> str:
+        return f"<Bound for {self.scenario} with {self.error.name}: {self}>"
+
     def latex(self) -> str:
         """The formula as LaTeX (without math delimiters)."""
         return f"B_i = {sp.latex(self.expr)}"

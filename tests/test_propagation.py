@@ -222,6 +222,7 @@ def test_bound_prints_as_formula_latex_and_knows_its_provenance():
     assert str(b) == "B_i = C*(1 - (1 - lambda)**i)/(N**alpha*lambda)"
     assert b.latex().startswith("B_i = ") and r"\lambda" in b.latex()
     assert b._repr_latex_().startswith("$")
+    assert repr(b).startswith("<Bound for proportion(N=1000, lam=0.5) with power law: B_i = ")
     assert "Theorem R" in str(b.provenance) and "uniform in i" in str(b.provenance)
     assert b.substituted().free_symbols == {S.i}
 
