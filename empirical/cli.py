@@ -201,10 +201,14 @@ def _number(option: str, text: str) -> float:
 
 
 def _integer(option: str, text: str) -> int:
+    """A whole number, also when written like 1e3."""
     try:
-        return int(text)
+        value = float(text)
+        if value.is_integer():
+            return int(value)
     except ValueError:
-        raise UsageError(f"{option} must be a whole number, got {text!r}") from None
+        pass
+    raise UsageError(f"{option} must be a whole number, got {text!r}")
 
 
 def _bandwidth(option: str, text: str) -> float | str:
@@ -223,8 +227,8 @@ def _tau(option: str, text: str) -> float | str:
     if text in ("inf", "infinity"):
         # the loop's records are strict JSON, which has no infinity
         raise UsageError(
-            f"{option} inf cannot be recorded (JSON has no infinity); give a large number such as "
-            "1e12 for least squares"
+            f"{option} inf cannot be recorded (JSON has no infinity); a large number such as 1e10"
+            " approaches least squares"
         )
     return _number(option, text)
 
@@ -392,9 +396,11 @@ def _execute(runs: list, path: Path, jobs: int, progress: bool) -> tuple[int, li
     executor = ProcessPoolExecutor(min(jobs, total)) if jobs > 1 and total > 1 else None
     try:
         ran = sweep(runs, path, executor, report if progress else None)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--output {str(path)!r} is not a records file: {error}") from None
     finally:
         if executor is not None:
-            executor.shutdown()
+            executor.shutdown(cancel_futures=True)  # on Ctrl-C, start nothing more
     keys = {run.key() for run in runs}
     return ran, [r for r in read_jsonl(path) if run_key(r) in keys]
 
@@ -435,10 +441,20 @@ def _legend(groups: Mapping[str, list[Mapping]]) -> tuple[dict[str, str], list[s
         labels[key] = label
         fields = json.loads(key)
         lines.append(
-            f"{label}: {_describe(fields['scenario'])}, {_describe(fields['model'])}, "
+            f"{label}: {_scenario_text(fields['scenario'])}, {_describe(fields['model'])}, "
             f"{_describe(fields['truth'])}, real {fields['real']}"
         )
     return labels, lines
+
+
+def _scenario_text(part: Mapping) -> str:
+    """'augment(n=500, m=1000)': the scenario's own str, its parameters in their order."""
+    from bounds.scenarios import SCENARIOS
+
+    try:
+        return str(SCENARIOS[part["name"]](**part["parameters"]))
+    except (KeyError, TypeError, ValueError):  # a scenario this version does not know
+        return _describe(part)
 
 
 def _label(k: int) -> str:

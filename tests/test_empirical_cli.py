@@ -279,6 +279,7 @@ SWEEP = ["sweep", "-o", "s.jsonl", "--scenario"]
         ([*LOOP, "--jobs", "0"], "--jobs"),
         ([*LOOP, "--generations", "0"], "--generations"),
         ([*LOOP, "-o", "nowhere/x.jsonl"], "--output"),
+        ([*LOOP, "-o", "not-json.jsonl"], "--output"),
         ([*SWEEP, "augment:n=10"], "--scenario"),
         ([*SWEEP, "replace:N=10,Q=2"], "Q"),
         ([*SWEEP, "replace:N"], "--scenario"),
