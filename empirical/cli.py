@@ -225,11 +225,7 @@ def _tau(option: str, text: str) -> float | str:
     if text == "optimal":
         return text
     if text in ("inf", "infinity"):
-        # the loop's records are strict JSON, which has no infinity
-        raise UsageError(
-            f"{option} inf cannot be recorded (JSON has no infinity); a large number such as 1e10"
-            " approaches least squares"
-        )
+        return math.inf
     return _number(option, text)
 
 

@@ -27,6 +27,7 @@ time, the seed, the ``real`` mode, the scenario, the model and truth (type and p
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -38,7 +39,7 @@ from bounds.scenarios import Scenario
 from empirical.records import write_jsonl
 from empirical.tv import Grid, evaluate, outside_mass, tv_monte_carlo, tv_on_grid
 
-__all__ = ["REAL_MODES", "run_loop"]
+__all__ = ["REAL_MODES", "describe", "run_loop"]
 
 REAL_MODES = ("fixed", "fresh")
 _GRID_POINTS = {1: 8193, 2: 257}
@@ -56,10 +57,15 @@ def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
-def _describe(obj: object) -> dict[str, object]:
+def describe(obj: object) -> dict[str, object]:
+    """Type and parameters of a model, truth or anything with ``get_params``/``parameters``, as
+    strict JSON: a non-finite number (tau = inf) becomes its name, "inf", "-inf" or "nan"."""
     params = obj.get_params() if hasattr(obj, "get_params") else {}
     params = obj.parameters() if hasattr(obj, "parameters") else params
-    return {"type": type(obj).__name__, "parameters": params}
+    plain = {
+        k: str(v) if isinstance(v, float) and not math.isfinite(v) else v for k, v in params.items()
+    }
+    return {"type": type(obj).__name__, "parameters": plain}
 
 
 class _Mixture:
@@ -177,7 +183,7 @@ def run_loop(
     kept: dict[int, np.ndarray] = {}
     common = {
         "scenario": {"name": scenario.name, "parameters": scenario.parameters()},
-        "truth": _describe(truth),
+        "truth": describe(truth),
         "real": real,
         "seed": seed,
         "version": bounds.__version__,
@@ -215,7 +221,7 @@ def run_loop(
         records.append(
             {
                 **common,
-                "model": _describe(model),
+                "model": describe(model),
                 "generation": i,
                 "N": size,
                 "counts": list(c),

@@ -21,7 +21,7 @@ from pathlib import Path
 from bounds import _validate
 from bounds._atomic import write_text_atomic
 from bounds.scenarios import Scenario
-from empirical.loop import REAL_MODES, run_loop
+from empirical.loop import REAL_MODES, describe, run_loop
 from empirical.model import Density, Model
 
 __all__ = ["Run", "grid", "recorded_keys", "sweep"]
@@ -51,13 +51,11 @@ class Run:
 
     def key(self) -> str:
         """The identity of the run in a results file: scenario, model, truth, seed, real mode."""
-        model = self.model()
-        params = model.get_params() if hasattr(model, "get_params") else {}
         return run_key(
             {
                 "scenario": {"name": self.scenario.name, "parameters": self.scenario.parameters()},
-                "model": {"type": type(model).__name__, "parameters": params},
-                "truth": {"type": type(self.truth).__name__, "parameters": self.truth.parameters()},
+                "model": describe(self.model()),
+                "truth": describe(self.truth),
                 "seed": self.seed,
                 "real": self.real,
                 "generations": self.generations,

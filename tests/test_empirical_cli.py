@@ -272,7 +272,7 @@ SWEEP = ["sweep", "-o", "s.jsonl", "--scenario"]
         ([*LOOP, "--bandwidth", "-1"], "bandwidth"),
         ([*LOOP, "--width", "8"], "--width"),
         ([*LOOP, "--model", "diffusion", "--width", "0"], "width"),
-        ([*LOOP, "--model", "diffusion", "--tau", "inf"], "--tau"),
+        ([*LOOP, "--model", "diffusion", "--tau", "soon"], "--tau"),
         ([*LOOP, "--model", "diffusion", "--sampler", "euler"], "sampler"),
         ([*LOOP, "--truth", "mixture", "--sd", "2"], "--sd"),
         ([*LOOP, "--sd", "0"], "--sd"),

@@ -2,12 +2,15 @@
 
 import functools
 import json
+import math
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from bounds import Augment, Proportion, Replace
+from empirical.diffusion import DiffusionModel
 from empirical.kde import KDE
+from empirical.loop import describe
 from empirical.sweep import Run, grid, recorded_keys, sweep
 from empirical.truths import Gaussian
 
@@ -81,3 +84,14 @@ def test_bad_runs_raise_naming_the_parameter(kwargs, exception, match):
     base = dict(scenario=Replace(10), model=KDE_03, truth=Gaussian(0.0, 1.0), generations=2, seed=0)
     with pytest.raises(exception, match=match):
         Run(**{**base, **kwargs})
+
+
+def test_a_non_finite_hyper_parameter_is_recorded_by_name(tmp_path):
+    # tau = inf (least squares) must survive strict JSON and give the same key when resumed
+    model = functools.partial(DiffusionModel, width=8, steps=10, tau=math.inf)
+    assert describe(model())["parameters"]["tau"] == "inf"
+    runs = grid([Replace(50)], [model], [Gaussian(0.0, 1.0)], seeds=[0], generations=1)
+    path = tmp_path / "inf.jsonl"
+    assert sweep(runs, path) == 1
+    assert read(path)[0]["model"]["parameters"]["tau"] == "inf"
+    assert sweep(runs, path) == 0
