@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from bounds._atomic import write_text_atomic
+from bounds.io import write_text_atomic
 
 SCENARIO_PARAMETERS = {
     "replace": ("N",),

@@ -14,8 +14,8 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
-from bounds import _validate
 from bounds import symbols as S
+from bounds import validate
 from bounds.symbols import N
 
 _CHECK_SIZES = np.logspace(0, 12, 241)  # where a user expression is checked: N in [1, 1e12]
@@ -70,7 +70,7 @@ class ErrorModel:
 
 
 def _constant(name: str, value: object, may_be_zero: bool = False) -> float:
-    return _validate.real(name, value, 0.0) if may_be_zero else _validate.positive(name, value)
+    return validate.real(name, value, 0.0) if may_be_zero else validate.positive(name, value)
 
 
 def power_law(C: float = 1.0, alpha: float = 0.2) -> ErrorModel:
@@ -92,7 +92,7 @@ def diffusion_random_features(
     prior: float = 0.0,
 ) -> ErrorModel:
     """TV by Pinsker from Li et al.'s KL bound at training time tau: eps = sqrt(KL / 2)."""
-    tau_checked = _validate.real("tau", tau, 1.0)  # Theorem 1 holds for tau >= 1
+    tau_checked = validate.real("tau", tau, 1.0)  # Theorem 1 holds for tau >= 1
     return ErrorModel(
         "diffusion, random features",
         sp.sqrt(_kl_bracket(S.tau) / 2),
@@ -134,7 +134,7 @@ def _diffusion_constants(
     M: int, C1: float, C2: float, approx: float, prior: float
 ) -> tuple[tuple[sp.Symbol, float], ...]:
     return (
-        (S.M, _validate.whole("M", M, minimum=1)),
+        (S.M, validate.whole("M", M, minimum=1)),
         (S.C1, _constant("C1", C1)),
         (S.C2, _constant("C2", C2)),
         (S.approx, _constant("approx", approx, may_be_zero=True)),

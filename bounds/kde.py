@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 from scipy.special import ndtr
 
-from bounds import _validate
+from bounds import validate
 from bounds.scenarios import Scenario
 
 s, h, N, sigma = sp.symbols("s h N sigma", positive=True)
@@ -81,12 +81,12 @@ class GaussianTruth:
         sizes = {len(self.weights), len(self.means), len(self.sds)}
         if len(sizes) != 1 or not self.weights:
             raise ValueError("weights, means and sds must have one entry per component, non-empty")
-        weights = tuple(_validate.real("weights", w, 0.0, 1.0) for w in self.weights)
+        weights = tuple(validate.real("weights", w, 0.0, 1.0) for w in self.weights)
         if abs(sum(weights) - 1) > 1e-12:
             raise ValueError(f"weights must sum to 1, got {sum(weights)!r}")
         object.__setattr__(self, "weights", weights)
-        object.__setattr__(self, "means", tuple(_validate.real("means", m) for m in self.means))
-        object.__setattr__(self, "sds", tuple(_validate.positive("sds", v) for v in self.sds))
+        object.__setattr__(self, "means", tuple(validate.real("means", m) for m in self.means))
+        object.__setattr__(self, "sds", tuple(validate.positive("sds", v) for v in self.sds))
 
     @classmethod
     def normal(cls, mean: float = 0.0, sd: float = 1.0) -> GaussianTruth:
@@ -135,8 +135,8 @@ def kde_loop_bound(
         raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
     if not isinstance(truth, GaussianTruth):
         raise TypeError(f"truth must be a GaussianTruth, got {type(truth).__name__}")
-    h_value = _validate.positive("bandwidth", bandwidth)
-    generations = _validate.whole("generations", generations, minimum=1)
+    h_value = validate.positive("bandwidth", bandwidth)
+    generations = validate.whole("generations", generations, minimum=1)
     pi, sd = np.asarray(truth.weights), np.asarray(truth.sds)
     bias = float(pi @ _bias_l1(sd, h_value))
     mixture = np.zeros((generations, generations + 1))  # Q_i over variance levels k

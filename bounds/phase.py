@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import mpmath as mp
 import numpy as np
 
-from bounds import _validate
+from bounds import validate
 
 if TYPE_CHECKING:
     import sympy as sp
@@ -432,8 +432,8 @@ def certify(
     A true threshold gives slope_below > 0 > slope_above; a wrong claimed m (further than rel
     from the root, relatively in x) gives two slopes of the same sign.
     """
-    i = _validate.generation(i)
-    n = _validate.positive("n", n)
+    i = validate.generation(i)
+    n = validate.positive("n", n)
     model = _model(error_model)
     with mp.workdps(max(50, mp.mp.dps + 10)):
         m_mp, n_mp, rel_mp = mp.mpf(m), mp.mpf(n), mp.mpf(rel)
@@ -459,7 +459,7 @@ def symbolic_threshold(i: int, error_model: ErrorModel | None = None) -> sp.Expr
 
     from bounds.symbols import N, n
 
-    i = _validate.generation(i)
+    i = validate.generation(i)
     model = _model(error_model)
     if i != 2 or _compile(model).exponent is None:
         return None
@@ -487,11 +487,11 @@ def threshold(
     (eps = c N^-a) use the log-form solver for any i; other models are scanned for a sign change
     of dB/dm over m/n in ``SCAN_RANGE``, then refined.
     """
-    i = _validate.generation(i)
-    n = _validate.positive("n", n)
+    i = validate.generation(i)
+    n = validate.positive("n", n)
     model = _model(error_model)
     if digits is not None:
-        digits = _validate.whole("digits", digits, minimum=1)
+        digits = validate.whole("digits", digits, minimum=1)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
     if i == 1:
@@ -700,11 +700,11 @@ def one_step_threshold(
     eps = C N^-a (0 < a < 1) the peak is at n + m* = (delta n/(a C))^(1/(1-a)); other models are
     scanned in N = n + m over n (1 + SCAN_RANGE) and refined.
     """
-    n = _validate.positive("n", n)
-    delta = _validate.real("delta", delta, 0.0)
+    n = validate.positive("n", n)
+    delta = validate.real("delta", delta, 0.0)
     model = _model(error_model)
     if digits is not None:
-        digits = _validate.whole("digits", digits, minimum=1)
+        digits = validate.whole("digits", digits, minimum=1)
     f = _compile(model)
     with mp.workdps((digits or 15) + 15):
         n_mp, d_mp = mp.mpf(n), mp.mpf(delta)

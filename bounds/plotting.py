@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bounds._atomic import write_atomic
+from bounds.io import write_atomic
 
 
 def _pyplot():

@@ -23,9 +23,9 @@ import sympy as sp
 from scipy.special import exprel
 
 from bounds import symbols as S
-from bounds._validate import generation as _check_generation
 from bounds.errors import ErrorModel
 from bounds.scenarios import Accumulate, Augment, Custom, Proportion, Replace, Scenario
+from bounds.validate import generation as _check_generation
 
 Eps = Callable[[sp.Expr], sp.Expr]
 

@@ -10,6 +10,7 @@ simulation (``empirical``).
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +19,8 @@ from typing import ClassVar
 
 import sympy as sp
 
-from bounds import _validate
 from bounds import symbols as S
+from bounds import validate
 
 _WEIGHT_SUM_TOLERANCE = 1e-12
 
@@ -53,7 +54,7 @@ class Scenario(ABC):
         return None
 
     def _generation(self, i: object) -> int:
-        i = _validate.generation(i)
+        i = validate.generation(i)
         if self.horizon is not None and i > self.horizon:
             raise ValueError(
                 f"generation i must be in 1..{self.horizon} for this {self.name} scenario, got {i}"
@@ -81,9 +82,30 @@ class Scenario(ABC):
         total = self.size(i)
         return _largest_remainder(total, self.weights(i))
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready data that rebuilds this scenario exactly: ``{"name": ..., **params}``."""
+        return {"name": self.name, **self.parameters()}
+
     def __str__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.parameters().items())
         return f"{self.name}({args})"
+
+
+def scenario_from_dict(data: dict[str, object]) -> Scenario:
+    """Rebuild a scenario from ``Scenario.to_dict()`` output (validated like any construction)."""
+    if not isinstance(data, dict) or "name" not in data:
+        raise ValueError(f"a scenario must be a mapping with a 'name', got {data!r}")
+    params = dict(data)
+    name = params.pop("name")
+    if name not in SCENARIOS:
+        raise ValueError(f"scenario name must be one of {sorted(SCENARIOS)}, got {name!r}")
+    cls = SCENARIOS[name]
+    try:
+        return cls(**params)
+    except TypeError as error:
+        raise ValueError(
+            f"parameters {sorted(params)} do not build a {name} scenario: {error}"
+        ) from None
 
 
 def _largest_remainder(total: int, weights: Sequence[float]) -> tuple[int, ...]:
@@ -115,7 +137,7 @@ class Replace(Scenario):
     name: ClassVar[str] = "replace"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "N", _validate.whole("N", self.N, minimum=1))
+        object.__setattr__(self, "N", validate.whole("N", self.N, minimum=1))
 
     def parameters(self) -> dict[str, float | int]:
         return {"N": self.N}
@@ -147,8 +169,8 @@ class Proportion(Scenario):
     name: ClassVar[str] = "proportion"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "N", _validate.whole("N", self.N, minimum=1))
-        object.__setattr__(self, "lam", _validate.real("lam", self.lam, 0.0, 1.0))
+        object.__setattr__(self, "N", validate.whole("N", self.N, minimum=1))
+        object.__setattr__(self, "lam", validate.real("lam", self.lam, 0.0, 1.0))
 
     def parameters(self) -> dict[str, float | int]:
         return {"N": self.N, "lam": self.lam}
@@ -179,8 +201,8 @@ class _RealPlusSynthetic(Scenario):
     m: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "n", _validate.whole("n", self.n, minimum=1))
-        object.__setattr__(self, "m", _validate.whole("m", self.m, minimum=0))
+        object.__setattr__(self, "n", validate.whole("n", self.n, minimum=1))
+        object.__setattr__(self, "m", validate.whole("m", self.m, minimum=0))
 
     def parameters(self) -> dict[str, float | int]:
         return {"n": self.n, "m": self.m}
@@ -249,7 +271,7 @@ class Custom(Scenario):
     def __post_init__(self) -> None:
         if not isinstance(self.sizes, Sequence) or not isinstance(self.weights_table, Sequence):
             raise TypeError("sizes and weights_table must be sequences (one entry per generation)")
-        sizes = tuple(_validate.whole(f"sizes[{g}]", v, 1) for g, v in enumerate(self.sizes))
+        sizes = tuple(validate.whole(f"sizes[{g}]", v, 1) for g, v in enumerate(self.sizes))
         if not sizes:
             raise ValueError("sizes must name at least one generation, got an empty sequence")
         if len(self.weights_table) != len(sizes):
@@ -264,7 +286,7 @@ class Custom(Scenario):
     @classmethod
     def accumulate_subsample(cls, N: int, generations: int) -> Custom:
         """Accumulate-Subsample: N points per generation, drawn evenly from p_0, ..., p_{i-1}."""
-        generations = _validate.whole("generations", generations, minimum=1)
+        generations = validate.whole("generations", generations, minimum=1)
         rows = tuple(tuple(sp.Rational(1, g) for _ in range(g)) for g in range(1, generations + 1))
         return cls((N,) * generations, rows, keep_synthetic=True)
 
@@ -276,8 +298,13 @@ class Custom(Scenario):
     def keeps_synthetic(self) -> bool:  # type: ignore[override]
         return self.keep_synthetic
 
-    def parameters(self) -> dict[str, float | int]:
-        return {"generations": len(self.sizes)}
+    def parameters(self) -> dict[str, object]:
+        """Every size and weight; rational weights as exact ``"p/q"`` strings, others as floats."""
+        return {
+            "sizes": list(self.sizes),
+            "weights_table": [[_weight_text(w) for w in row] for row in self.weights_table],
+            "keep_synthetic": self.keep_synthetic,
+        }
 
     def symbols(self) -> dict[sp.Symbol, float | int]:
         return {}
@@ -295,6 +322,10 @@ class Custom(Scenario):
         return self.weights_table[self._generation(i) - 1]
 
 
+def _weight_text(w: sp.Expr) -> str | float:
+    return str(w) if isinstance(w, sp.Rational) else float(w)
+
+
 def _weight_row(i: int, row: object) -> tuple[sp.Expr, ...]:
     """Validate generation i's weights: i non-negative numbers summing to 1, (1,) for i = 1."""
     label = f"weights_table[{i - 1}]"
@@ -302,8 +333,12 @@ def _weight_row(i: int, row: object) -> tuple[sp.Expr, ...]:
         raise ValueError(f"{label} must hold {i} weights w_{i},0 .. w_{i},{i - 1}, got {row!r}")
     exprs = []
     for j, w in enumerate(row):
+        if isinstance(w, str):
+            w = _parse_fraction(label, j, w)
         if isinstance(w, Fraction):
             w = sp.Rational(w.numerator, w.denominator)
+        if isinstance(w, bool) or not isinstance(w, (numbers.Real, sp.Expr)):
+            raise TypeError(f"{label}[{j}] must be a real number >= 0, got {w!r}")
         value = sp.sympify(w)
         if not value.is_number or not value.is_real or value < 0:
             raise ValueError(f"{label}[{j}] must be a real number >= 0, got {w!r}")
@@ -314,6 +349,16 @@ def _weight_row(i: int, row: object) -> tuple[sp.Expr, ...]:
     if i == 1 and exprs[0] != 1:
         raise ValueError(f"{label} must be (1,): generation 1 trains on real data only")
     return tuple(exprs)
+
+
+def _parse_fraction(label: str, j: int, text: str) -> Fraction:
+    """Read a weight written as text, such as ``"1/3"`` or ``"0.25"``; nothing is evaluated."""
+    try:
+        return Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(
+            f"{label}[{j}] must be a number or a fraction 'p/q' >= 0, got {text!r}"
+        ) from None
 
 
 SCENARIOS: dict[str, type[Scenario]] = {

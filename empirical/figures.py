@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bounds import Proportion, Replace, _validate
+from bounds import Proportion, Replace, validate
 from bounds.plotting import save_figure
 from empirical.kde import KDE
 from empirical.loop import run_loop
@@ -49,7 +49,7 @@ def kde_replace_vs_proportion(
     ``proportion(lam)``: the mean over ``seeds`` seeds, with the min-max band. Under replace
     the population variance s^2 + i h^2 grows without limit; with real data it stays below
     s^2 + h^2 / lam, so delta levels off."""
-    seeds = _validate.whole("seeds", seeds, minimum=1)
+    seeds = validate.whole("seeds", seeds, minimum=1)
     truth = Gaussian(0.0, 1.0) if truth is None else truth
     runs = {
         str(scenario): [
@@ -80,7 +80,7 @@ def diffusion_generations(
     from bounds import Augment
     from empirical.diffusion import DiffusionModel
 
-    generations = _validate.whole("generations", generations, minimum=1)
+    generations = validate.whole("generations", generations, minimum=1)
     scenario = Augment(1000, 2000) if scenario is None else scenario
     truth = Gaussian(0.0, 1.0) if truth is None else truth
     if truth.dim != 1:

@@ -28,7 +28,7 @@ import math
 import numpy as np
 from scipy import signal, special
 
-from bounds import _validate
+from bounds import validate
 from empirical.truths import as_points
 from empirical.tv import Grid, integrate
 
@@ -64,7 +64,7 @@ class KDE:
                 allowed = f"a number > 0 or one of {_RULES}"
                 raise ValueError(f"bandwidth must be {allowed}, got {bandwidth!r}")
         else:
-            bandwidth = _validate.positive("bandwidth", bandwidth)
+            bandwidth = validate.positive("bandwidth", bandwidth)
         self.bandwidth = bandwidth
 
     def get_params(self) -> dict[str, object]:
@@ -139,7 +139,7 @@ class KDE:
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """X_I + L z with I uniform on the data, L L' = H, z standard normal."""
         self._fitted()
-        size = _validate.whole("size", size, minimum=0)
+        size = validate.whole("size", size, minimum=0)
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         idx = rng.integers(0, self.data_.shape[0], size=size)
@@ -150,7 +150,7 @@ class KDE:
     def bounding_box(self, tail: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
         """Data range +- z sd_k (sd_k^2 = H_kk), z such that each kernel's outside mass <= tail."""
         self._fitted()
-        tail = _validate.positive("tail", tail)
+        tail = validate.positive("tail", tail)
         z = float(-special.ndtri(min(tail, 1.0) / (2 * self.dim)))
         half = z * np.sqrt(np.diag(self.covariance_))
         return self.data_.min(axis=0) - half, self.data_.max(axis=0) + half

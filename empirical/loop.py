@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 import bounds
-from bounds import _validate
+from bounds import validate
 from bounds.scenarios import Scenario
 from empirical.records import write_jsonl
 from empirical.tv import Grid, evaluate, outside_mass, tv_monte_carlo, tv_on_grid
@@ -84,7 +84,7 @@ class _GridState:
 
     def __init__(self, truth: object, points: int | None) -> None:
         dim = truth.dim
-        n = _GRID_POINTS[dim] if points is None else _validate.whole("grid_points", points, 5)
+        n = _GRID_POINTS[dim] if points is None else validate.whole("grid_points", points, 5)
         lo, hi = truth.bounding_box(_TRUTH_TAIL)
         centre, half = (lo + hi) / 2, _MARGIN * (hi - lo) / 2
         self.grid = Grid(centre - half, centre + half, (n + (n % 2 == 0),) * dim)
@@ -139,12 +139,12 @@ def _check_inputs(scenario, model_factory, truth, generations, seed, real) -> tu
     for attr in ("dim", "pdf", "sample"):
         if not hasattr(truth, attr):
             raise TypeError(f"truth must be a Density (with {attr}), got {type(truth).__name__}")
-    generations = _validate.whole("generations", generations, minimum=1)
+    generations = validate.whole("generations", generations, minimum=1)
     if scenario.horizon is not None and generations > scenario.horizon:
         raise ValueError(
             f"generations must be <= {scenario.horizon} for this scenario, got {generations}"
         )
-    seed = _validate.whole("seed", seed, minimum=0)
+    seed = validate.whole("seed", seed, minimum=0)
     if real not in REAL_MODES:
         raise ValueError(f"real must be one of {REAL_MODES}, got {real!r}")
     if truth.dim <= 2 and not hasattr(truth, "bounding_box"):
@@ -175,7 +175,7 @@ def run_loop(
     counts = [scenario.counts(i) for i in range(1, generations + 1)]
     dim = truth.dim
     grid = _GridState(truth, grid_points) if dim <= 2 else None
-    mc_samples = _validate.whole("mc_samples", mc_samples, minimum=2)
+    mc_samples = validate.whole("mc_samples", mc_samples, minimum=2)
     pool = None
     if real == "fixed":
         pool = truth.sample(max(c[0] for c in counts), _rng(seed, _REAL_POOL))

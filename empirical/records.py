@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from bounds._atomic import write_text_atomic
+from bounds.io import write_text_atomic
 
 __all__ = ["read_jsonl", "write_jsonl"]
 

@@ -25,7 +25,7 @@ import sympy
 
 import bounds
 from bounds import Accumulate, Augment, Proportion, Replace, bound, phase, power_law, stopping
-from bounds._atomic import write_text_atomic
+from bounds.io import write_text_atomic
 from bounds.kde import kde_loop_bound
 from bounds.plotting import save_figure, threshold_figure
 from empirical import figures
@@ -61,10 +61,10 @@ class Settings:
     jobs: int = 1
 
     def __post_init__(self) -> None:
-        bounds._validate.whole("seeds", self.seeds, minimum=10)
-        bounds._validate.whole("generations", self.generations, minimum=2)
-        bounds._validate.whole("n", self.n, minimum=10)
-        bounds._validate.whole("jobs", self.jobs, minimum=1)
+        bounds.validate.whole("seeds", self.seeds, minimum=10)
+        bounds.validate.whole("generations", self.generations, minimum=2)
+        bounds.validate.whole("n", self.n, minimum=10)
+        bounds.validate.whole("jobs", self.jobs, minimum=1)
 
 
 # --- small writers -----------------------------------------------------------------------------

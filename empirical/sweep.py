@@ -18,8 +18,8 @@ from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from bounds import _validate
-from bounds._atomic import write_text_atomic
+from bounds import validate
+from bounds.io import write_text_atomic
 from bounds.scenarios import Scenario
 from empirical.loop import REAL_MODES, describe, run_loop
 from empirical.model import Density, Model
@@ -44,8 +44,8 @@ class Run:
             raise TypeError(f"scenario must be a Scenario, got {type(self.scenario).__name__}")
         if not callable(self.model):
             raise TypeError(f"model must be a zero-argument factory, got {self.model!r}")
-        object.__setattr__(self, "generations", _validate.whole("generations", self.generations, 1))
-        object.__setattr__(self, "seed", _validate.whole("seed", self.seed, 0))
+        object.__setattr__(self, "generations", validate.whole("generations", self.generations, 1))
+        object.__setattr__(self, "seed", validate.whole("seed", self.seed, 0))
         if self.real not in REAL_MODES:
             raise ValueError(f"real must be one of {REAL_MODES}, got {self.real!r}")
 

@@ -24,7 +24,7 @@ from functools import cache
 import numpy as np
 from scipy import integrate, special
 
-from bounds import _validate
+from bounds import validate
 
 __all__ = ["Bump", "Gaussian", "GaussianMixture", "as_points"]
 
@@ -45,7 +45,7 @@ def as_points(x: object, dim: int, name: str = "x") -> np.ndarray:
 
 
 def _size(size: object) -> int:
-    return _validate.whole("size", size, minimum=0)
+    return validate.whole("size", size, minimum=0)
 
 
 def _check_rng(rng: object) -> np.random.Generator:
@@ -57,7 +57,7 @@ def _check_rng(rng: object) -> np.random.Generator:
 def _box_tail_z(tail: object, dim: int) -> float:
     """z with 2 * d * (1 - Phi(z)) = tail: the half-width in standard deviations of a box whose
     outside mass is at most ``tail`` by the union bound over the d marginals."""
-    tail = _validate.real("tail", tail, 0.0, 1.0)
+    tail = validate.real("tail", tail, 0.0, 1.0)
     if tail == 0:
         raise ValueError("tail must be in (0, 1], got 0 (a Gaussian box has positive outside mass)")
     return float(-special.ndtri(tail / (2 * dim)))
@@ -262,7 +262,7 @@ class Bump:
         if center.ndim != 1 or not np.all(np.isfinite(center)):
             raise ValueError(f"center must be a finite number or vector, got {self.center!r}")
         object.__setattr__(self, "center", center)
-        object.__setattr__(self, "radius", _validate.positive("radius", self.radius))
+        object.__setattr__(self, "radius", validate.positive("radius", self.radius))
 
     @property
     def dim(self) -> int:
@@ -298,7 +298,7 @@ class Bump:
 
     def bounding_box(self, tail: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """The support itself (outside mass 0 for every ``tail``)."""
-        _validate.real("tail", tail, 0.0, 1.0)
+        validate.real("tail", tail, 0.0, 1.0)
         return self.center - self.radius, self.center + self.radius
 
     def outside_mass(self, lo: object, hi: object) -> float:

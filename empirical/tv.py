@@ -32,7 +32,7 @@ import numpy as np
 from scipy import integrate as _integrate
 from scipy import special
 
-from bounds import _validate
+from bounds import validate
 
 __all__ = [
     "Grid",
@@ -87,7 +87,7 @@ class Grid:
         if lo.ndim != 1 or lo.shape != hi.shape or not finite or np.any(lo >= hi):
             raise ValueError(f"Grid needs finite lo < hi of equal length, got lo={lo}, hi={hi}")
         for k, n in enumerate(shape):
-            n = _validate.whole(f"shape[{k}]", n, minimum=3)
+            n = validate.whole(f"shape[{k}]", n, minimum=3)
             if n % 2 == 0:
                 raise ValueError(f"shape[{k}] must be odd (the grid is halved), got {n}")
         object.__setattr__(self, "lo", lo)
@@ -126,7 +126,7 @@ class Grid:
 
     def widened(self, factor: float) -> Grid:
         """Same spacing, box about ``factor`` times wider around the same centre."""
-        factor = _validate.real("factor", factor, 1.0)
+        factor = validate.real("factor", factor, 1.0)
         extra = np.ceil((factor - 1) * (np.asarray(self.shape) - 1) / 2).astype(int)
         step = self.spacing
         return Grid(self.lo - extra * step, self.hi + extra * step, tuple(self.shape + 2 * extra))
@@ -244,8 +244,8 @@ def tv(
         if rng is None:
             raise ValueError(f"tv in d = {dim} > 2 is Monte Carlo: pass rng (numpy Generator)")
         return tv_monte_carlo(p, q, samples, rng, confidence)
-    tol = _DEFAULT_TOL[dim] if tol is None else _validate.positive("tol", tol)
-    tail = tol / 10 if tail is None else _validate.positive("tail", tail)
+    tol = _DEFAULT_TOL[dim] if tol is None else validate.positive("tol", tol)
+    tail = tol / 10 if tail is None else validate.positive("tail", tail)
     lo, hi = _union_box(p, q, tail)
     grid = Grid(lo, hi, (_START_POINTS[dim],) * dim)
     while True:
@@ -278,8 +278,8 @@ def tv_monte_carlo(
     ``error`` is the normal-approximation half-width z * sd / sqrt(samples) of the two-sided
     ``confidence`` interval (the summand lies in [0, 1], so its sd is at most 1/2).
     """
-    samples = _validate.whole("samples", samples, minimum=2)
-    confidence = _validate.real("confidence", confidence, 0.0, 1.0)
+    samples = validate.whole("samples", samples, minimum=2)
+    confidence = validate.real("confidence", confidence, 0.0, 1.0)
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if not isinstance(rng, np.random.Generator):

@@ -24,7 +24,7 @@ from functools import partial
 import numpy as np
 from scipy import stats
 
-from bounds import _validate
+from bounds import validate
 from bounds.errors import ErrorModel
 from bounds.kde import GaussianTruth, kde_loop_bound
 from bounds.propagation import bound
@@ -106,7 +106,7 @@ def check_expected_tv(
     distribution-free interval, sqrt(log(2G/p)/(2S)) for values in [0, 1], is about 0.4 at
     S = 20: wider than every distance measured here, so it could never fail.)
     """
-    p = _validate.real("failure_probability", failure_probability, 0.0, 1.0)
+    p = validate.real("failure_probability", failure_probability, 0.0, 1.0)
     if p == 0:
         raise ValueError("failure_probability must be > 0, got 0")
     by_generation: dict[int, list[Mapping]] = defaultdict(list)
@@ -183,7 +183,7 @@ def fit_power_law_constant(records: Iterable[Mapping], alpha: float) -> float:
     Theorem 1 of Li et al. gives the rate, not the constant; calibrating on measured learning
     errors (generation 1: eps_1 = delta_1) fixes the one free number.
     """
-    alpha = _validate.positive("alpha", alpha)
+    alpha = validate.positive("alpha", alpha)
     rows = list(records)
     if not rows:
         raise ValueError("records must hold at least one calibration run, got none")

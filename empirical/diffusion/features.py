@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bounds import _validate
+from bounds import validate
 from empirical.diffusion.process import mean_factor, noise_variance
 
 EMBEDDING_DIM = 3
@@ -37,9 +37,9 @@ class RandomFeatures:
         cls, width: int, dim: int, rng: np.random.Generator, bias_scale: float = 1.0
     ) -> RandomFeatures:
         """Draw W and U for M = ``width`` features in dimension ``dim``."""
-        width = _validate.whole("width", width, minimum=1)
-        dim = _validate.whole("dim", dim, minimum=1)
-        bias_scale = _validate.positive("bias_scale", bias_scale)
+        width = validate.whole("width", width, minimum=1)
+        dim = validate.whole("dim", dim, minimum=1)
+        bias_scale = validate.positive("bias_scale", bias_scale)
         W = rng.standard_normal((width, dim))
         U = bias_scale * rng.standard_normal((width, EMBEDDING_DIM))
         return cls(W, U)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bounds import _validate
+from bounds import validate
 from bounds.stopping import tau_star
 from empirical.diffusion.density import Pushforward1D, PushforwardNewton, SDEGridDensity1D
 from empirical.diffusion.features import RandomFeatures, RandomFeatureScore
@@ -47,17 +47,17 @@ class DiffusionModel:
         bias_scale: float = 2.0,
         feature_seed: int | None = None,
     ) -> None:
-        self.width = _validate.whole("width", width, minimum=1)
+        self.width = validate.whole("width", width, minimum=1)
         self.grid = time_grid(T, t0, steps)
         self.T, self.t0, self.steps = float(T), float(t0), int(steps)
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
         self.sampler = sampler
         self.tau = tau if isinstance(tau, str) and tau == "optimal" else check_tau(tau)
-        self.draws = _validate.whole("draws", draws, minimum=1)
-        self.bias_scale = _validate.positive("bias_scale", bias_scale)
+        self.draws = validate.whole("draws", draws, minimum=1)
+        self.bias_scale = validate.positive("bias_scale", bias_scale)
         if feature_seed is not None:
-            feature_seed = _validate.whole("feature_seed", feature_seed)
+            feature_seed = validate.whole("feature_seed", feature_seed)
         self.feature_seed = feature_seed
         self._dim: int | None = None
         self.density_ = None
@@ -113,7 +113,7 @@ class DiffusionModel:
         """``size`` draws of the sampler, started from the prior N(0, I) (in d = 1 stepped
         piece by piece, the same Euler steps as ``ode_flow``/``sde_sample`` up to rounding)."""
         self._fitted()
-        size = _validate.whole("size", size)
+        size = validate.whole("size", size)
         z = rng.standard_normal((size, self.dim))
         if self.sampler == "ode":
             flow = ode_flow_by_pieces if self.dim == 1 else ode_flow

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bounds import _validate
+from bounds import validate
 
 
 def mean_factor(t: np.ndarray | float) -> np.ndarray:
@@ -29,9 +29,9 @@ def prior_logpdf(z: np.ndarray) -> np.ndarray:
 
 def time_grid(T: float, t0: float, steps: int) -> np.ndarray:
     """The sampler's decreasing times t_0 = T > t_1 > ... > t_steps = t0, equally spaced."""
-    T = _validate.positive("T", T)
-    t0 = _validate.positive("t0", t0)
-    steps = _validate.whole("steps", steps, minimum=1)
+    T = validate.positive("T", T)
+    t0 = validate.positive("t0", t0)
+    steps = validate.whole("steps", steps, minimum=1)
     if not t0 < T:
         raise ValueError(f"t0 must be < T, got t0={t0!r} and T={T!r}")
     return np.linspace(T, t0, steps + 1)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bounds import _validate
+from bounds import validate
 from empirical.diffusion.features import RandomFeatures
 from empirical.diffusion.process import mean_factor, noise_variance
 
@@ -73,7 +73,7 @@ def assemble(
 ) -> NormalEquations:
     """Draw ``draws`` (t, z) pairs per row of ``X`` and accumulate G and B in chunks."""
     X = np.asarray(X, dtype=float)
-    draws = _validate.whole("draws", draws, minimum=1)
+    draws = validate.whole("draws", draws, minimum=1)
     M, d = features.width, features.dim
     x0 = np.repeat(X, draws, axis=0)
     rows = len(x0)
@@ -109,8 +109,8 @@ def gradient_flow(eqs: NormalEquations, tau: float) -> np.ndarray:
 
 def gradient_descent(eqs: NormalEquations, tau: float, steps: int) -> np.ndarray:
     """Reference: explicit Euler A_{k+1} = A_k + (tau/steps)(B - A_k H) from A_0 = 0."""
-    tau = _validate.positive("tau", tau)
-    steps = _validate.whole("steps", steps, minimum=1)
+    tau = validate.positive("tau", tau)
+    steps = validate.whole("steps", steps, minimum=1)
     H = eqs.kernel
     eta = tau / steps
     A = np.zeros_like(eqs.B)
@@ -123,7 +123,7 @@ def check_tau(tau: object) -> float:
     """Return a training time tau >= 0 as a float; ``math.inf`` is allowed (least squares)."""
     if isinstance(tau, float) and tau == math.inf:
         return math.inf
-    return _validate.real("tau", tau, 0.0, math.inf)
+    return validate.real("tau", tau, 0.0, math.inf)
 
 
 def weighted_score_error(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bounds._atomic import write_atomic, write_text_atomic
+from bounds.io import FileBusyError, exclusive_lock, write_atomic, write_text_atomic
 
 
 def test_write_replaces_the_file(tmp_path):
@@ -31,3 +31,13 @@ def test_the_temporary_file_keeps_the_suffix(tmp_path):
     seen = []
     write_atomic(tmp_path / "plot.png", lambda tmp: (seen.append(tmp.suffix), tmp.write_bytes(b"")))
     assert seen == [".png"]
+
+
+def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path):
+    target = tmp_path / "records.jsonl"
+    with exclusive_lock(target):
+        with pytest.raises(FileBusyError, match="another process"):
+            with exclusive_lock(target):
+                pass
+    with exclusive_lock(target):  # released: the next writer gets it
+        pass
