@@ -19,7 +19,6 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -252,8 +251,7 @@ MODEL_OPTIONS: dict[str, dict[str, Callable[[str, str], object]]] = {
 def _model_factory(kind: str, options: Mapping[str, str], label: Callable[[str], str]):
     """A picklable factory ``partial(Model, **options)``, checked by building one model.
     ``label(key)`` is how the user wrote the option, for messages."""
-    from empirical.diffusion import DiffusionModel
-    from empirical.kde import KDE
+    from empirical.spec import MODELS
 
     converters = MODEL_OPTIONS[kind]
     unknown = [key for key in options if key not in converters]
@@ -263,13 +261,17 @@ def _model_factory(kind: str, options: Mapping[str, str], label: Callable[[str],
             f"{label(unknown[0])} is not an option of model {kind} (allowed: {allowed})"
         )
     values = {key: converters[key](label(key), text) for key, text in options.items()}
-    factory = partial(KDE if kind == "kde" else DiffusionModel, **values)
-    factory()  # the model validates its hyper-parameters
-    return factory
+    return MODELS.component(kind, **values)  # the model validates its hyper-parameters
 
 
 def _truth(kind: str, options: Mapping[str, str], label: Callable[[str], str]):
     """N(mean, sd^2), 1/2 N(-1.5, 0.5) + 1/2 N(1.5, 0.5), or the bump on center +- radius."""
+    from empirical.spec import TRUTHS
+
+    return TRUTHS.describe(_truth_object(kind, options, label))
+
+
+def _truth_object(kind: str, options: Mapping[str, str], label: Callable[[str], str]):
     from empirical.truths import Bump, Gaussian, GaussianMixture
 
     allowed = TRUTH_OPTIONS[kind]
@@ -372,8 +374,8 @@ def _generations(generations: int) -> int:
 
 def _execute(runs: list, path: Path, jobs: int, progress: bool) -> tuple[int, list[dict]]:
     """Run what ``path`` does not hold yet; return how many ran and the records of ``runs``."""
-    from empirical.records import read_jsonl
-    from empirical.sweep import run_key, sweep
+    from empirical.records import RecordsFileError, read_jsonl
+    from empirical.sweep import sweep
 
     total = len(runs)
     finished = []
@@ -382,7 +384,7 @@ def _execute(runs: list, path: Path, jobs: int, progress: bool) -> tuple[int, li
         finished.append(run)
         seconds = sum(r["wall_time"] for r in records)
         print(
-            f"[{len(finished)}] {run.scenario} {run.model.func.__name__} seed {run.seed}"
+            f"[{len(finished)}] {run.scenario} {run.model.name} seed {run.seed}"
             f" real {run.real}: {len(records)} generations in {seconds:.2f} s",
             file=sys.stderr,
         )
@@ -392,13 +394,13 @@ def _execute(runs: list, path: Path, jobs: int, progress: bool) -> tuple[int, li
     executor = ProcessPoolExecutor(min(jobs, total)) if jobs > 1 and total > 1 else None
     try:
         ran = sweep(runs, path, executor, report if progress else None)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"--output {str(path)!r} is not a records file: {error}") from None
+    except RecordsFileError as error:
+        raise UsageError(f"--output: {error}") from None
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)  # on Ctrl-C, start nothing more
     keys = {run.key() for run in runs}
-    return ran, [r for r in read_jsonl(path) if run_key(r) in keys]
+    return ran, [r for r in read_jsonl(path) if r["key"] in keys]
 
 
 # --------------------------------------------------------------------------- summaries
@@ -480,7 +482,7 @@ def _level1(records: Sequence[Mapping]) -> tuple[list[dict], str]:
     held = sum(row["holds"] for row in rows)
     later = [row for row in rows if row["generation"] > 1] or rows
     worst = min(later, key=lambda row: row["margin"])
-    seed = json.loads(worst["run"])["seed"]
+    seed = worst["seed"]
     summary = (
         f"Theorem R (level 1): {held}/{len(rows)} rows hold; smallest margin {_g(worst['margin'])}"
         f" (seed {seed}, generation {worst['generation']}"
@@ -489,15 +491,16 @@ def _level1(records: Sequence[Mapping]) -> tuple[list[dict], str]:
     return rows, summary
 
 
-def _failures(rows: Sequence[Mapping], labels: Mapping[str, str] | None = None) -> list[str]:
+def _failures(
+    rows: Sequence[Mapping], labels: Mapping[str, str] | None = None, runs: Mapping | None = None
+) -> list[str]:
     lines = []
     for row in rows:
         if row["holds"]:
             continue
-        run = json.loads(row["run"])
-        where = f"seed {run['seed']}, generation {row['generation']}"
+        where = f"seed {row['seed']}, generation {row['generation']}"
         if labels is not None:
-            where = f"{labels[_configuration_key(run)]} {where}"
+            where = f"{labels[_configuration_key(runs[row['run']])]} {where}"
         lines.append(
             f"FAILS {where}: delta {_g(row['delta'])} > bound {_g(row['bound'])}"
             f" + tolerance {_g(row['tolerance'])}"
@@ -558,9 +561,9 @@ def _run_sweep(args: argparse.Namespace) -> int:
     scenarios = [_scenario_from_spec(text) for text in args.scenario]
     _distinct("--scenario", scenarios, lambda s: [s.name, s.parameters()])
     models = [_model_from_spec(text) for text in args.model or ["kde"]]
-    _distinct("--model", models, lambda f: [f.func.__name__, f().get_params()])
+    _distinct("--model", models, lambda c: c.to_dict())
     truths = [_truth_from_spec(text) for text in args.truth or ["gaussian"]]
-    _distinct("--truth", truths, lambda t: [type(t).__name__, t.parameters()])
+    _distinct("--truth", truths, lambda c: c.to_dict())
     real = args.real or ["fixed"]
     _distinct("--real", real, lambda r: r)
     runs = grid(scenarios, models, truths, _seeds(args.seeds), _generations(args.generations), real)
@@ -603,6 +606,8 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 _FIELDS = (
+    "key",
+    "spec",
     "scenario",
     "model",
     "truth",
@@ -651,8 +656,9 @@ def _run_check(args: argparse.Namespace) -> int:
     for row in rows:
         by_run[row["run"]].append(row)
     table = []
+    first = {r["key"]: r for r in records}
     for key, run_rows in by_run.items():
-        run = json.loads(key)
+        run = first[key]
         later = [r for r in run_rows if r["generation"] > 1] or run_rows
         held = sum(r["holds"] for r in run_rows)
         smallest = min(r["margin"] for r in later)
@@ -661,7 +667,7 @@ def _run_check(args: argparse.Namespace) -> int:
     table.sort(key=lambda row: (row[0], row[1]))
     columns = ["config", "seed", "generations", "rows holding", "smallest margin"]
     print(_table(columns, table, legend), end="")
-    failures = _failures(rows, labels)
+    failures = _failures(rows, labels, first)
     print("\n".join([*failures, summary]))
     passed = not failures
     if level2 is not None:

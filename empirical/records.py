@@ -1,6 +1,12 @@
-"""Records as JSON lines: one JSON object per line, written atomically.
+"""Records as JSON lines: one JSON object per generation of a run, each carrying its run's spec.
 
-Public API: ``write_jsonl(path, records)``, ``read_jsonl(path) -> list[dict]``.
+Public API: ``write_jsonl(path, records)``, ``read_jsonl(path) -> list[dict]``,
+``read_records(path) -> list[dict]`` (a records file, checked line by line),
+``append_records(path, records)`` and ``RecordsFileError``.
+
+A records file is ours when every non-blank line is a JSON object with a ``key`` and a ``spec``
+(what ``empirical.loop`` writes); anything else is a foreign file, never rewritten: writing to it
+raises ``RecordsFileError`` naming the file and the first line that is not a record.
 """
 
 from __future__ import annotations
@@ -12,17 +18,77 @@ from pathlib import Path
 
 from bounds.io import write_text_atomic
 
-__all__ = ["read_jsonl", "write_jsonl"]
+__all__ = [
+    "RecordsFileError",
+    "append_records",
+    "is_record",
+    "read_jsonl",
+    "read_records",
+    "write_jsonl",
+]
+
+
+class RecordsFileError(ValueError):
+    """A file that is not (or no longer) a records file, with the line where it stops being one."""
+
+
+def is_record(obj: object) -> bool:
+    """Whether ``obj`` looks like a record this package wrote (a mapping with key and spec)."""
+    return isinstance(obj, Mapping) and isinstance(obj.get("key"), str) and "spec" in obj
+
+
+def _lines(records: Iterable[Mapping]) -> str:
+    return "".join(json.dumps(dict(r), sort_keys=True, allow_nan=False) + "\n" for r in records)
 
 
 def write_jsonl(path: str | os.PathLike, records: Iterable[Mapping]) -> Path:
-    """Write one JSON object per line to a temporary file beside ``path``, then rename it over
-    ``path`` (so a reader never sees a half-written file). Non-finite floats are refused."""
-    text = "".join(json.dumps(dict(r), sort_keys=True, allow_nan=False) + "\n" for r in records)
+    """Write one JSON object per line atomically (a reader never sees a half-written file).
+
+    An existing file is replaced only if it is a records file; non-finite floats are refused.
+    """
+    path = Path(path)
+    text = _lines(records)
+    if path.exists():
+        read_records(path)  # refuses a foreign file before anything is replaced
     return write_text_atomic(path, text)
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
-    """The records of a JSON-lines file, in order (blank lines skipped)."""
+    """The JSON values of a JSON-lines file, in order (blank lines skipped); a line that is not
+    JSON raises ``RecordsFileError`` with its line number."""
+    values = []
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                values.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise RecordsFileError(
+                    f"{path}: line {number} is not JSON ({error.msg} at column {error.colno})"
+                ) from None
+    return values
+
+
+def read_records(path: str | os.PathLike) -> list[dict]:
+    """The records of a records file; ``RecordsFileError`` names the first line that is not one
+    (a foreign file, a cut line, a JSON value that is not a record)."""
+    records = read_jsonl(path)
+    with open(path, encoding="utf-8") as handle:
+        numbers = [n for n, line in enumerate(handle, start=1) if line.strip()]
+    for number, record in zip(numbers, records, strict=True):
+        if not is_record(record):
+            raise RecordsFileError(
+                f"{path} is not a records file: line {number} is not a record of a run "
+                f"(a JSON object with 'key' and 'spec'), so it is left untouched"
+            )
+    return records
+
+
+def append_records(path: str | os.PathLike, records: Iterable[Mapping]) -> None:
+    """Append records as whole lines, flushed and synced to disk (the caller holds the lock)."""
+    text = _lines(records)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())

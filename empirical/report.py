@@ -11,13 +11,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +27,8 @@ from bounds.io import write_text_atomic
 from bounds.kde import kde_loop_bound
 from bounds.plotting import save_figure, threshold_figure
 from empirical import figures
-from empirical.diffusion import DiffusionModel
-from empirical.kde import KDE
-from empirical.records import read_jsonl
+from empirical.records import read_records
+from empirical.spec import MODELS, TRUTHS
 from empirical.sweep import grid, sweep
 from empirical.truths import Gaussian, GaussianMixture
 from empirical.verify import (
@@ -194,7 +191,8 @@ def _run_sweep(runs: list, path: Path, settings: Settings) -> list[dict]:
     finally:
         if executor is not None:
             executor.shutdown()
-    return read_jsonl(path)
+    keys = {run.key() for run in runs}  # only what these settings ask for, never stale records
+    return [r for r in read_records(path) if r["key"] in keys]
 
 
 def section_kde(settings: Settings) -> str:
@@ -203,8 +201,8 @@ def section_kde(settings: Settings) -> str:
     scenarios = _scenarios(settings.n)
     runs = grid(
         list(scenarios.values()),
-        [partial(KDE, KDE_BANDWIDTH)],
-        [KDE_TRUTH],
+        [MODELS.component("kde", bandwidth=KDE_BANDWIDTH)],
+        [TRUTHS.describe(KDE_TRUTH)],
         range(settings.seeds),
         settings.generations,
         real=("fresh",),
@@ -241,7 +239,7 @@ def section_kde(settings: Settings) -> str:
                 )
     later = [r for r in level1 if r["generation"] > 1]  # at i = 1, delta_1 = eps_1 exactly
     worst = min(later, key=lambda r: r["margin"])
-    worst_scenario = json.loads(worst["run"])["scenario"]["name"]
+    worst_scenario = next(r for r in records if r["key"] == worst["run"])["scenario"]["name"]
     return "\n\n".join(
         [
             "## Kernel density estimation in the loop",
@@ -269,15 +267,16 @@ def section_diffusion(settings: Settings) -> str:
     """The random-feature diffusion model in the loop: densities, Theorem R (level 1), and the
     N^(-1/5) rate with its constant fitted on generation-1 runs, checked on held-out loops
     (level 3)."""
-    model = partial(DiffusionModel, width=DIFFUSION_WIDTH)
+    model = MODELS.component("diffusion", width=DIFFUSION_WIDTH)
+    truth = TRUTHS.describe(DIFFUSION_TRUTH)
     n, generations = settings.n, min(settings.generations, DIFFUSION_GENERATIONS)
     sizes = [n // 4, n // 2, n, 2 * n]
-    calibration_runs = grid([Replace(N) for N in sizes], [model], [DIFFUSION_TRUTH], range(2), 1)
+    calibration_runs = grid([Replace(N) for N in sizes], [model], [truth], range(2), 1)
     calibration = _run_sweep(
         calibration_runs, settings.out / "runs-diffusion-calibration.jsonl", settings
     )
     held_out_runs = grid(
-        [Augment(n, k * n) for k in (1, 2, 4)], [model], [DIFFUSION_TRUTH], [100], generations
+        [Augment(n, k * n) for k in (1, 2, 4)], [model], [truth], [100], generations
     )
     held_out = _run_sweep(held_out_runs, settings.out / "runs-diffusion-held-out.jsonl", settings)
     C = fit_power_law_constant(calibration, ALPHA)

@@ -1,11 +1,14 @@
 """Grids of self-consuming runs over any ``concurrent.futures.Executor``, streamed to disk.
 
-A :class:`Run` is everything ``run_loop`` needs; ``grid(...)`` is the product of the choices;
-``sweep(runs, path, executor)`` runs them (on one machine with a process pool, on a cluster with any
-executor that implements ``submit``, e.g. dask's or an MPI pool) and appends each finished run's
-records to a JSON-lines file as soon as it finishes. Appends are whole lines, flushed and synced,
-so an interrupted sweep loses only the runs still in flight: run it again with the same file and
-it drops what was left unfinished (atomically) and runs only what is not recorded yet.
+``grid(...)`` is the product of the choices, as ``RunSpec`` values; ``sweep(specs, path,
+executor)`` runs them (here, with a process pool, or on a cluster with any executor that
+implements ``submit``, e.g. dask's) and appends each finished run's records to a JSON-lines file
+as soon as it finishes. The file has one writer: the sweep holds an exclusive lock on it for its
+whole life (a second sweep on the same file is refused at once). Appends are whole lines,
+flushed and synced, so an interrupted sweep loses only the runs still in flight: run it again
+with the same file and it drops what was left unfinished (atomically, and only if something
+was) and runs only the specs whose key is not recorded yet. A file that is not a records file is
+refused, never rewritten.
 """
 
 from __future__ import annotations
@@ -15,85 +18,55 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
-from bounds import validate
-from bounds.io import write_text_atomic
+from bounds.io import exclusive_lock, write_text_atomic
 from bounds.scenarios import Scenario
-from empirical.loop import REAL_MODES, describe, run_loop
-from empirical.model import Density, Model
+from empirical.loop import run
+from empirical.records import RecordsFileError, append_records, is_record
+from empirical.spec import Component, RunSpec
 
-__all__ = ["Run", "grid", "recorded_keys", "sweep"]
-
-
-@dataclass(frozen=True)
-class Run:
-    """One self-consuming run. ``model`` is a picklable zero-argument factory of fresh models,
-    e.g. ``functools.partial(KDE, bandwidth=0.2)``, so the run can travel to another process."""
-
-    scenario: Scenario
-    model: Callable[[], Model]
-    truth: Density
-    generations: int
-    seed: int
-    real: str = "fixed"
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.scenario, Scenario):
-            raise TypeError(f"scenario must be a Scenario, got {type(self.scenario).__name__}")
-        if not callable(self.model):
-            raise TypeError(f"model must be a zero-argument factory, got {self.model!r}")
-        object.__setattr__(self, "generations", validate.whole("generations", self.generations, 1))
-        object.__setattr__(self, "seed", validate.whole("seed", self.seed, 0))
-        if self.real not in REAL_MODES:
-            raise ValueError(f"real must be one of {REAL_MODES}, got {self.real!r}")
-
-    def key(self) -> str:
-        """The identity of the run in a results file: scenario, model, truth, seed, real mode."""
-        return run_key(
-            {
-                "scenario": {"name": self.scenario.name, "parameters": self.scenario.parameters()},
-                "model": describe(self.model()),
-                "truth": describe(self.truth),
-                "seed": self.seed,
-                "real": self.real,
-                "generations": self.generations,
-            }
-        )
-
-
-def run_key(record: dict) -> str:
-    """The run a record belongs to, as a canonical JSON string (generations = run length)."""
-    fields = ("scenario", "model", "truth", "seed", "real", "generations")
-    return json.dumps({f: record.get(f) for f in fields}, sort_keys=True, default=str)
+__all__ = ["grid", "recorded_keys", "sweep"]
 
 
 def grid(
     scenarios: Sequence[Scenario],
-    models: Sequence[Callable[[], Model]],
-    truths: Sequence[Density],
+    models: Sequence[Component],
+    truths: Sequence[Component],
     seeds: Iterable[int],
     generations: int,
     real: Sequence[str] = ("fixed",),
-) -> list[Run]:
-    """Every combination of scenario, model, truth, seed and real mode, as runs."""
+) -> list[RunSpec]:
+    """Every combination of scenario, model, truth, seed and real mode, as run specs."""
     combos = itertools.product(scenarios, models, truths, list(seeds), real)
-    return [Run(s, m, t, generations, seed, r) for s, m, t, seed, r in combos]
+    return [RunSpec(s, m, t, generations, seed, r) for s, m, t, seed, r in combos]
 
 
 def _complete_runs(path: Path) -> tuple[dict[str, list[str]], bool]:
-    """Lines of each complete run in ``path``, and whether anything else (a cut line, an
-    unfinished run) is there too."""
+    """Lines of each complete run in ``path`` by key, and whether the file holds only those
+    (no cut line, no unfinished run). A line that is not a record raises ``RecordsFileError``."""
     runs: dict[str, list[str]] = {}
+    lengths: dict[str, int] = {}
     clean = True
     with path.open(encoding="utf-8") as handle:
-        for line in handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue  # blank lines are harmless: readers skip them
             if not line.endswith("\n"):
-                clean = False  # a line cut short by an interruption
+                clean = False  # the last line, cut short by an interruption
                 break
-            runs.setdefault(run_key(json.loads(line)), []).append(line)
-    complete = {k: v for k, v in runs.items() if len(v) == json.loads(k)["generations"]}
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                record = None
+            if not is_record(record):
+                raise RecordsFileError(
+                    f"{path} is not a records file (line {number} is not a record of a run), "
+                    "so it is left untouched; choose another output file"
+                )
+            runs.setdefault(record["key"], []).append(line)
+            lengths[record["key"]] = record["spec"]["generations"]
+    complete = {k: v for k, v in runs.items() if len(v) == lengths[k]}
     return complete, clean and len(complete) == len(runs)
 
 
@@ -104,7 +77,8 @@ def recorded_keys(path: str | os.PathLike) -> set[str]:
 
 
 def _keep_complete_runs(path: Path) -> set[str]:
-    """Rewrite ``path`` atomically without what an interruption left unfinished; return the keys."""
+    """Rewrite ``path`` atomically without what an interruption left unfinished, if anything
+    was; return the keys of the complete runs."""
     if not path.exists():
         return set()
     complete, clean = _complete_runs(path)
@@ -113,45 +87,37 @@ def _keep_complete_runs(path: Path) -> set[str]:
     return set(complete)
 
 
-def _execute(run: Run) -> list[dict]:
-    records = run_loop(run.scenario, run.model, run.truth, run.generations, run.seed, run.real)
-    return [{**r, "generations": run.generations} for r in records]
-
-
-def _append(path: Path, records: list[dict]) -> None:
-    """Append a run's records as whole lines, flushed and synced to disk."""
-    text = "".join(json.dumps(r, sort_keys=True, allow_nan=False) + "\n" for r in records)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def sweep(
-    runs: Sequence[Run],
+    specs: Sequence[RunSpec],
     path: str | os.PathLike,
     executor: Executor | None = None,
-    on_done: Callable[[Run, list[dict]], None] | None = None,
+    on_done: Callable[[RunSpec, list[dict]], None] | None = None,
 ) -> int:
-    """Run every run not yet recorded in ``path``, appending records as runs finish.
+    """Run every spec not yet recorded in ``path``, appending records as runs finish.
 
     ``executor`` None runs them one after another here. Returns the number of runs executed.
     Records of one run stay together and in generation order; runs land in finishing order.
+    Raises ``bounds.io.FileBusyError`` if another process is writing ``path``.
     """
+    specs = list(specs)
+    for spec in specs:
+        if not isinstance(spec, RunSpec):
+            raise TypeError(f"specs must be RunSpec values, got {spec!r}")
     path = Path(path)
-    done = _keep_complete_runs(path)
-    todo = [run for run in runs if run.key() not in done]
-    if executor is None:
-        for run in todo:
-            _finish(path, run, _execute(run), on_done)
+    with exclusive_lock(path):
+        done = _keep_complete_runs(path)
+        todo = list({spec.key(): spec for spec in specs if spec.key() not in done}.values())
+        if executor is None:
+            for spec in todo:
+                _finish(path, spec, run(spec), on_done)
+            return len(todo)
+        futures: dict[Future, RunSpec] = {executor.submit(run, spec): spec for spec in todo}
+        for future in as_completed(futures):
+            _finish(path, futures[future], future.result(), on_done)
         return len(todo)
-    futures: dict[Future, Run] = {executor.submit(_execute, run): run for run in todo}
-    for future in as_completed(futures):
-        _finish(path, futures[future], future.result(), on_done)
-    return len(todo)
 
 
-def _finish(path: Path, run: Run, records: list[dict], on_done) -> None:
-    _append(path, records)
+def _finish(path: Path, spec: RunSpec, records: list[dict], on_done) -> None:
+    append_records(path, records)
     if on_done is not None:
-        on_done(run, records)
+        on_done(spec, records)

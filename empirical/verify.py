@@ -3,19 +3,23 @@ level 3 (a rate whose constant is fitted on some runs, then checked on held-out 
 
 Public API: ``check_propagation(records) -> list[dict]``, one row per (run, generation);
 ``check_expected_tv(records, bound)`` and ``verify_kde_constants(...)``, one row per generation;
-``fit_power_law_constant(records, alpha)`` and ``check_calibrated_bound(records, error)``.
+``fit_power_law_constant(records, alpha)`` and ``check_calibrated_bound(records, error)``;
+``verdict(...)`` and ``VERDICTS``.
+
+Every row carries a ``verdict``, one of ``VERDICTS``: "holds", "violated" or "inconclusive" (the
+measurement's own error is too large to decide), and ``holds`` (verdict == "holds"). A verdict
+never passes on noise: a row whose margin is within its error, when that error is more than
+``resolution`` (default 5%) of the values it compares, is inconclusive.
 
 Theorem R: delta_i <= eps_i + sum_{j>=1} w_ij delta_j (triangle inequality through q_i, then joint
 convexity of TV; the j = 0 term vanishes as TV(p_0, p_0) = 0). With measured values each known up
-to an error, the row's ``margin`` = eps_i + sum_j w_ij delta_j - delta_i must be at least
--``tolerance``, tolerance = delta_error_i + epsilon_error_i + sum_j w_ij delta_error_j; ``holds``
-says whether it is. Records are grouped into runs by scenario, model, truth, seed and real mode
-(as written by ``empirical.loop.run_loop``); each run must hold generations 1..G.
+to an error, the row's ``margin`` = eps_i + sum_j w_ij delta_j - delta_i and its ``tolerance`` =
+delta_error_i + epsilon_error_i + sum_j w_ij delta_error_j. Records are grouped into runs by their
+``key`` (``empirical.spec.RunSpec.key``) and nothing else; each run must hold generations 1..G.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,39 +32,66 @@ from bounds import validate
 from bounds.errors import ErrorModel
 from bounds.kde import GaussianTruth, kde_loop_bound
 from bounds.propagation import bound
-from bounds.scenarios import SCENARIOS, Scenario
+from bounds.scenarios import Scenario, scenario_from_dict
 from empirical.kde import KDE
 from empirical.loop import run_loop
 from empirical.truths import Gaussian, GaussianMixture
 
 __all__ = [
+    "VERDICTS",
     "check_calibrated_bound",
     "check_expected_tv",
     "check_propagation",
     "fit_power_law_constant",
     "gaussian_truth",
+    "group_runs",
+    "verdict",
     "verify_kde_constants",
 ]
 
-_RUN_KEYS = ("scenario", "model", "truth", "seed", "real")
+VERDICTS = ("holds", "violated", "inconclusive")
+RESOLUTION = 0.05
 _MIN_RUNS = 10  # below this the t interval's normal approximation is not trusted
 
 
-def _run_key(record: Mapping) -> str:
-    return json.dumps({k: record.get(k) for k in _RUN_KEYS}, sort_keys=True)
+def verdict(margin: float, error: float, scale: float, resolution: float = RESOLUTION) -> str:
+    """Three outcomes for "measured value <= bound" with ``margin`` = bound - value known to
+    +- ``error``: "violated" if margin < -error, "holds" if margin >= error (certain either
+    way); when the error could flip the sign, "holds" only if the error is at most
+    ``resolution`` x ``scale`` (the size of what is compared), else "inconclusive"."""
+    if not math.isfinite(error) or not math.isfinite(margin):
+        return "inconclusive"
+    if margin < -error:
+        return "violated"
+    if margin >= error or error <= resolution * scale:
+        return "holds"
+    return "inconclusive"
 
 
-def check_propagation(records: Iterable[Mapping]) -> list[dict]:
-    """The Theorem R margin of every generation of every run in ``records``."""
+def group_runs(records: Iterable[Mapping]) -> dict[str, list[Mapping]]:
+    """Records by run key, each run's records in generation order (generations 1..G checked)."""
     runs: dict[str, list[Mapping]] = defaultdict(list)
-    for record in records:
-        runs[_run_key(record)].append(record)
-    rows = []
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, Mapping) or "key" not in record:
+            raise ValueError(f"record {number} has no run 'key': it was not written by a run")
+        runs[record["key"]].append(record)
     for key, run in runs.items():
-        run = sorted(run, key=lambda r: r["generation"])
+        run.sort(key=lambda r: r["generation"])
         found = [r["generation"] for r in run]
         if found != list(range(1, len(run) + 1)):
             raise ValueError(f"records of run {key} must hold generations 1..G, got {found}")
+    return dict(runs)
+
+
+def check_propagation(records: Iterable[Mapping], resolution: float = RESOLUTION) -> list[dict]:
+    """The Theorem R margin and verdict of every generation of every run in ``records``.
+
+    At generation 1, q_1 = p_0 makes the bound an identity (eps_1 = delta_1, one computation),
+    so its row holds exactly when the two agree to their error.
+    """
+    resolution = validate.real("resolution", resolution, 0.0, 1.0)
+    rows = []
+    for key, run in group_runs(records).items():
         delta = [0.0] + [r["delta"] for r in run]
         delta_error = [0.0] + [r["delta_error"] for r in run]
         for r in run:
@@ -68,23 +99,28 @@ def check_propagation(records: Iterable[Mapping]) -> list[dict]:
             if len(w) != i:
                 raise ValueError(f"generation {i} must have {i} weights, got {len(w)}")
             carried = sum(w[j] * delta[j] for j in range(1, i))
-            bound = r["epsilon"] + carried
+            total = r["epsilon"] + carried
             tolerance = (
                 r["delta_error"]
                 + r["epsilon_error"]
                 + sum(w[j] * delta_error[j] for j in range(1, i))
             )
-            margin = bound - r["delta"]
+            margin = total - r["delta"]
+            if i == 1 and margin == 0:
+                tolerance = 0.0  # one computation on both sides: the identity is exact
+            outcome = verdict(margin, tolerance, max(total, r["delta"]), resolution)
             rows.append(
                 {
                     "run": key,
+                    "seed": r["seed"],
                     "generation": i,
                     "delta": r["delta"],
                     "epsilon": r["epsilon"],
-                    "bound": bound,
+                    "bound": total,
                     "margin": margin,
                     "tolerance": tolerance,
-                    "holds": margin >= -tolerance,
+                    "verdict": outcome,
+                    "holds": outcome == "holds",
                 }
             )
     return rows
@@ -102,7 +138,8 @@ def check_expected_tv(
     t = t_{1 - p/(2G), S-1} s / sqrt(S) for S runs with sample deviation s, so that (to the
     normal approximation of the mean, good here since delta_i is bounded and S >= 10) every
     generation's interval holds except with probability at most p = ``failure_probability``.
-    A row ``holds`` unless mean - t - (largest quadrature error) exceeds the bound. (Hoeffding's
+    A row is "violated" when mean - t - e exceeds the bound (e the largest quadrature error),
+    "holds" when mean + t + e is below it, and "inconclusive" in between. (Hoeffding's
     distribution-free interval, sqrt(log(2G/p)/(2S)) for values in [0, 1], is about 0.4 at
     S = 20: wider than every distance measured here, so it could never fail.)
     """
@@ -128,19 +165,31 @@ def check_expected_tv(
         half_width = float(quantile * deltas.std(ddof=1) / math.sqrt(len(runs)))
         error = max(r["delta_error"] for r in runs)
         mean = float(deltas.mean())
+        outcome = _interval_verdict(mean, half_width + error, float(bound[i - 1]))
         rows.append(
             {
                 "generation": i,
                 "runs": len(runs),
+                "seeds": sorted({r["seed"] for r in runs}),
                 "mean_delta": mean,
                 "half_width": half_width,
                 "bound": float(bound[i - 1]),
                 "margin": float(bound[i - 1]) - mean,
                 "ratio": mean / float(bound[i - 1]),
-                "holds": bool(mean - half_width - error <= bound[i - 1]),
+                "verdict": outcome,
+                "holds": outcome == "holds",
             }
         )
     return rows
+
+
+def _interval_verdict(value: float, error: float, bound_value: float) -> str:
+    """ "holds" if value + error <= bound, "violated" if value - error > bound, else undecided."""
+    if not math.isfinite(value + error):
+        return "inconclusive"
+    if value - error > bound_value:
+        return "violated"
+    return "holds" if value + error <= bound_value else "inconclusive"
 
 
 def gaussian_truth(truth: Gaussian | GaussianMixture) -> GaussianTruth:
@@ -192,22 +241,25 @@ def fit_power_law_constant(records: Iterable[Mapping], alpha: float) -> float:
 
 def check_calibrated_bound(records: Iterable[Mapping], error: ErrorModel) -> list[dict]:
     """Held-out runs against Theorem R's bound B_i with a fitted error model, one row per
-    (run, generation): ``holds`` iff delta_i - delta_error_i <= B_i for the run's scenario.
-    ``eps_within`` says whether the per-generation assumption eps_i <= eps(N_i) held too."""
+    (run, generation): "violated" if delta_i - delta_error_i > B_i for the run's scenario,
+    "holds" if delta_i + delta_error_i <= B_i, else "inconclusive". ``eps_within`` says whether
+    the per-generation assumption eps_i <= eps(N_i) held too."""
     rows = []
     for record in records:
-        spec = record["scenario"]
-        scenario = SCENARIOS[spec["name"]](**spec["parameters"])
+        scenario = scenario_from_dict(record["spec"]["scenario"])
         value = float(bound(scenario, error).evaluate(i=record["generation"]))
+        outcome = _interval_verdict(record["delta"], record["delta_error"], value)
         rows.append(
             {
+                "run": record["key"],
                 "scenario": str(scenario),
                 "seed": record["seed"],
                 "generation": record["generation"],
                 "delta": record["delta"],
                 "bound": value,
                 "margin": value - record["delta"],
-                "holds": bool(record["delta"] - record["delta_error"] <= value),
+                "verdict": outcome,
+                "holds": outcome == "holds",
                 "eps_within": bool(
                     record["epsilon"] - record["epsilon_error"] <= float(error(record["N"]))
                 ),

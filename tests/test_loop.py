@@ -117,7 +117,7 @@ def test_grid_widens_when_a_model_spreads_beyond_it():
 
 def test_monte_carlo_in_three_dimensions_and_theorem_r_holds():
     truth = Gaussian(np.zeros(3))
-    records = run_loop(Proportion(200, 0.5), lambda: KDE(0.4), truth, 3, seed=6, mc_samples=2000)
+    records = run_loop(Proportion(200, 0.5), lambda: KDE(0.4), truth, 3, seed=6, mc_samples=50_000)
     assert all(r["tv_method"] == "monte-carlo" and r["grid"] is None for r in records)
     assert all(row["holds"] for row in check_propagation(records))
 
@@ -169,7 +169,8 @@ def seeds_of_runs():
         for s in range(S):
             rec = Recorder(H)
             records = run_loop(scenario, rec, TRUTH, G, seed=s, real="fresh", grid_points=129)
-            assert all(row["holds"] for row in check_propagation(records))
+            # a coarse grid: some rows are inconclusive, none may be violated
+            assert all(row["verdict"] != "violated" for row in check_propagation(records))
             for i, model in enumerate(rec.models):
                 moments[s, i] = np.mean(model.data_**2) + H**2
                 densities[s, i] = model.pdf(XS)
