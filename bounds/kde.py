@@ -17,10 +17,12 @@ K_h^2 = N(0, h^2/2)/(2 sqrt(pi) h), so K_h^2 * Q_i is again a Gaussian mixture; 
 integrated by the trapezoid rule (spectrally accurate for Gaussians). For one Gaussian the integral
 is (2 s^2 + h^2)^(1/4) / sqrt(h) exactly (``variance_l1_expr``).
 
-The bound needs each generation's training points to be, given the past, independent draws from
-the sources (stratified by source is fine: it only lowers the variance). That holds for
-``replace``, ``proportion`` and ``augment`` with fresh real data, not when a sample is reused by a
-later generation (fixed real data, or ``accumulate``'s kept synthetic sets).
+The variance step needs only that each training point is drawn from its source given everything
+drawn before it (stratified by source is fine: it only lowers the variance). Then the points'
+errors K_h(x - X) - (K_h * p_k)(x) are orthogonal martingale differences, so the pointwise second
+moment of p_i - K_h*q_i is a sum over points, also when a sample is reused by later generations
+(a fixed real set, ``accumulate``'s kept synthetic sets; see docs/kde-bound.md). The tighter
+quadrature bound lives in ``bounds.kde_martingale``.
 """
 
 from __future__ import annotations
