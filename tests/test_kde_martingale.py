@@ -172,3 +172,24 @@ def test_augment_across_m_with_scott_rises_then_returns():
     v = across.population_variance
     assert v[1] > v[0] and v[2] > v[0] and v[3] < v[1]
     assert v[0] == pytest.approx(1 + n**-0.4, rel=1e-12)  # m = 0: A_i = A_1, h_1^2 = n^(-2/5)
+
+
+def test_level_two_check_of_loops_with_a_fixed_real_set():
+    from functools import partial
+
+    from empirical.kde import KDE
+    from empirical.loop import run_loop
+    from empirical.truths import Gaussian
+    from empirical.verify import check_expected_tv
+
+    scenario, h_value, G = Augment(300, 600), 0.2, 4
+    records = [
+        r
+        for seed in range(20)
+        for r in run_loop(scenario, partial(KDE, h_value), Gaussian(0.0, 1.0), G, seed, "fixed")
+    ]
+    result = kde_martingale_bound(scenario, GaussianTruth.normal(), h_value, G, real="fixed")
+    assert all(row["holds"] for row in check_expected_tv(records, result.total, 0.01))
+    # negative control: the noise-free part alone is a lower bound, and the check says so
+    rows = check_expected_tv(records, result.population_tv, 0.01)
+    assert not any(row["holds"] for row in rows)
