@@ -248,6 +248,8 @@ def augment_across_m(
     s^2 + i h^2. Scott (``"scott"``): h_i = sigma_i N_i^(-1/5) shrinks as m grows, so A_i returns
     to A_1 both at m = 0 and as m -> infinity. ``bound`` is a bound only for a fixed h.
     """
+    if isinstance(ms, str) or not isinstance(ms, Sequence | np.ndarray) or len(ms) == 0:
+        raise ValueError(f"ms must be a non-empty sequence of whole numbers >= 0, got {ms!r}")
     rows = []
     for m in ms:
         scenario = Augment(n, m)

@@ -193,3 +193,26 @@ def test_level_two_check_of_loops_with_a_fixed_real_set():
     # negative control: the noise-free part alone is a lower bound, and the check says so
     rows = check_expected_tv(records, result.population_tv, 0.01)
     assert not any(row["holds"] for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("call", "exception", "match"),
+    [
+        (
+            lambda: kde_martingale_bound(Replace(10), GaussianTruth.normal(), 1e-5, 2),
+            ValueError,
+            "bandwidth",
+        ),
+        (
+            lambda: kde_martingale_bound(Replace(10), GaussianTruth.normal(), 0.1, 2, real="x"),
+            ValueError,
+            "real",
+        ),
+        (lambda: kde_martingale_bound(Replace(10), "normal", 0.1, 2), TypeError, "truth"),
+        (lambda: augment_across_m(10, [], GaussianTruth.normal(), 0.1, 2), ValueError, "ms"),
+        (lambda: augment_across_m(10, [-1], GaussianTruth.normal(), 0.1, 2), ValueError, "m"),
+    ],
+)
+def test_bad_inputs_raise_naming_the_parameter(call, exception, match):
+    with pytest.raises(exception, match=match):
+        call()

@@ -4,6 +4,8 @@ it and against proportion/augment closed forms, Scott's deterministic bandwidths
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bounds.kde import GaussianTruth, h, s
 from bounds.kde_population import (
@@ -48,6 +50,16 @@ def test_recursion_matches_the_closed_form(n_real, m_synth):
     if m_synth:
         symbolic = accumulate_variance_expr().subs({s: s_value, h: h_value, n: n_real, m: m_synth})
         assert float(symbolic.subs(i, G)) == pytest.approx(closed[-1], rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 500), st.integers(1, 500), st.floats(0.1, 3.0), st.floats(0.01, 1.0))
+def test_recursion_matches_the_closed_form_for_any_sizes(n_real, m_synth, s_value, h_value):
+    truth = GaussianTruth.normal(0.0, s_value)
+    recursion = population_variances(Accumulate(n_real, m_synth), truth, h_value, 12)
+    closed = accumulate_variances(n_real, m_synth, s_value**2, h_value, 12)
+    np.testing.assert_allclose(recursion, closed, rtol=1e-11)
+    assert np.all(np.diff(recursion) > 0)  # grows without limit, by h^2 / (n/m + i) each step
 
 
 def test_negative_controls_for_accumulate():
