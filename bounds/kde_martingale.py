@@ -117,8 +117,9 @@ def _grid(truth: GaussianTruth, bandwidths: np.ndarray) -> _Grid:
     size = fft.next_fast_len(math.ceil(span / dx))
     if size > MAX_GRID_POINTS:
         raise ValueError(
-            f"bandwidth {float(bandwidths.min())!r} is too small for the grid against a spread"
-            f" of {widest:.3g}: it needs {size} points, at most {MAX_GRID_POINTS} are allowed"
+            f"bandwidth {float(bandwidths.min())!r} (or a truth sd of {min(truth.sds)!r}) is too"
+            f" small against a span of {span:.3g}: the grid needs {size} points of spacing"
+            f" {dx:.3g}, at most {MAX_GRID_POINTS} are allowed"
         )
     return _Grid(lo, dx, size)
 

@@ -3,6 +3,7 @@ structure, and a Monte Carlo check of the pointwise mean square with a negative 
 
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
@@ -51,6 +52,14 @@ def _one_hot_reference(N, lam, s, h, G, mean=0.0, noise_factor=1.0):
         value = integrate.quad(root, mean - width, mean + width, limit=500, epsabs=1e-13)[0]
         totals.append(value / 2)
     return np.array(totals)
+
+
+def test_sympy_confirms_the_kernel_square_used_by_the_reference():
+    x = sp.Symbol("x", real=True)
+    v = sp.Symbol("v", positive=True)
+    phi = sp.exp(-(x**2) / (2 * v)) / sp.sqrt(2 * sp.pi * v)
+    half = sp.exp(-(x**2) / v) / sp.sqrt(sp.pi * v)  # the N(0, v/2) density
+    assert sp.simplify(phi**2 - half / (2 * sp.sqrt(sp.pi * v))) == 0
 
 
 CASES = [(Replace(500), 0.0, 1.3, 0.3), (Proportion(400, 0.25), 0.25, 0.7, 0.2)]
