@@ -1,12 +1,12 @@
 """``python -m benchmarks``: run every case against its peers, print the table, write the results.
 
 Options: ``--smoke`` (tiny sizes, one repeat; exit status 1 when a case errors or disagrees with
-a peer, never for speed), ``--only NAME`` (repeatable), ``--repeats K`` (pairs per peer, default
-3), ``--output PATH`` (default ``benchmarks/results.json``; a smoke run writes only when given
-one), ``--curves`` (the cost curves of ``benchmarks.curves`` instead of the table, written to
-``docs/performance/`` and ``benchmarks/curves.json``, or to the directory ``--output``),
-``--blas-threads K`` (default 1: on a shared machine one thread per side gives steadier pairs;
-0 leaves the pools as configured).
+a peer, never for speed), ``--only NAME`` (repeatable), ``--repeats K`` (pairs per peer,
+default 3), ``--output PATH`` (default ``benchmarks/results.json`` for a full run of every
+case; a smoke or ``--only`` run writes only when given one), ``--curves`` (the cost curves of
+``benchmarks.curves`` instead of the table, written to ``docs/performance/`` and
+``benchmarks/curves.json``, or to the directory ``--output``), ``--blas-threads K`` (default 1:
+on a shared machine one thread per side gives steadier pairs; 0 leaves the pools as configured).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {case['name']}: {key} = {value}")
         for note in case.get("notes", []):
             print(f"  {case['name']}: {note}")
-    output = args.output or (None if args.smoke else RESULTS)
+    output = args.output or (None if args.smoke or args.only else RESULTS)
     if output is not None:
         output.write_text(json.dumps(results, indent=1) + "\n")
         print(f"wrote {output}")

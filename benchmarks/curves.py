@@ -1,6 +1,8 @@
 """Cost curves: wall time and peak memory against the problem size, on log-log axes.
 
 - ``kde_loop_N``: ``run_loop(Replace(N), KDE(0.1), N(0, 1), 10 generations)`` against N;
+- ``kde_loop_G``: the same loop at N = 10^4 against the number of generations G (``replace``
+  needs only the previous generation, so its memory should not grow with G);
 - ``diffusion_fit_N``: ``DiffusionModel(width=256).fit`` on N points of N(0, 1) against N;
 - ``diffusion_fit_M``: the same fit on N = 2000 points against the width M;
 - ``diffusion_loop_N``: ``run_loop(Replace(N), DiffusionModel(width=128), N(0, 1), 3
@@ -8,7 +10,8 @@
 
 Time is the best of two runs; peak memory is the largest traced allocation (``tracemalloc``,
 which numpy reports to) of a third run. Each curve's slope is the least-squares slope of
-log cost on log size: cost ~ size^slope.
+log cost on log size (cost ~ size^slope), and its tail slope that of the last two sizes (the
+rate once fixed costs, such as a grid of fixed size, no longer dominate).
 """
 
 from __future__ import annotations
@@ -47,8 +50,8 @@ def slope(sizes: list[float], costs: list[float]) -> float:
     return float(np.polyfit(np.log(sizes), np.log(costs), 1)[0])
 
 
-def _kde_loop(n: int) -> Callable[[], object]:
-    return lambda: run_loop(Replace(n), lambda: KDE(0.1), TRUTH, 10, seed=0)
+def _kde_loop(n: int, generations: int = 10) -> Callable[[], object]:
+    return lambda: run_loop(Replace(n), lambda: KDE(0.1), TRUTH, generations, seed=0)
 
 
 def _fit(n: int, width: int) -> Callable[[], object]:
@@ -70,6 +73,7 @@ def plans(smoke: bool) -> dict[str, tuple[str, list[int], Callable[[int], Callab
         }
     return {
         "kde_loop_N": ("N", [1000, 3000, 10_000, 30_000, 100_000], _kde_loop),
+        "kde_loop_G": ("G", [5, 10, 20, 40, 80], lambda g: _kde_loop(10_000, g)),
         "diffusion_fit_N": ("N", [500, 1000, 2000, 4000, 8000], lambda n: _fit(n, 256)),
         "diffusion_fit_M": ("M", [64, 128, 256, 512, 1024, 2048], lambda m: _fit(2000, m)),
         "diffusion_loop_N": ("N", [250, 500, 1000, 2000, 4000], _diffusion_loop),
@@ -93,6 +97,8 @@ def measure(smoke: bool) -> dict[str, dict]:
             "peak_bytes": peaks,
             "time_slope": slope(sizes, seconds),
             "memory_slope": slope(sizes, peaks),
+            "time_tail_slope": slope(sizes[-2:], seconds[-2:]),
+            "memory_tail_slope": slope(sizes[-2:], peaks[-2:]),
         }
     return out
 
@@ -110,8 +116,10 @@ def plot(data: dict[str, dict], directory: Path) -> list[Path]:
         fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
         sizes = curve["sizes"]
         megabytes = [b / 2**20 for b in curve["peak_bytes"]]
-        left.loglog(sizes, curve["seconds"], "o-", label=f"slope {curve['time_slope']:.2f}")
-        right.loglog(sizes, megabytes, "s-", label=f"slope {curve['memory_slope']:.2f}")
+        time_label = f"slope {curve['time_slope']:.2f}, tail {curve['time_tail_slope']:.2f}"
+        memory_label = f"slope {curve['memory_slope']:.2f}, tail {curve['memory_tail_slope']:.2f}"
+        left.loglog(sizes, curve["seconds"], "o-", label=time_label)
+        right.loglog(sizes, megabytes, "s-", label=memory_label)
         left.set_ylabel("wall time (s)")
         right.set_ylabel("peak traced memory (MiB)")
         for ax in (left, right):

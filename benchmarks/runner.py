@@ -198,7 +198,7 @@ def table(results: dict) -> str:
             lines.append(f"| {case['name']} | - | - | - | - | error | {case['reason']} |")
             continue
         for p in case["peers"]:
-            peer = p["peer"] + (f" (time x{p['scale']:g})" if p["scale"] != 1 else "")
+            peer = p["peer"] + (f" (time x{p['scale']:.3g})" if p["scale"] != 1 else "")
             if "median" in p:
                 cells = [f"{p['median']:.3g}", f"{p['min']:.3g}-{p['max']:.3g}"]
                 agreement = p["agreement"]
