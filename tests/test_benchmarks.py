@@ -49,6 +49,16 @@ def test_missing_peer_is_skipped_with_its_reason(monkeypatch):
     assert "ratios" not in result["peers"][0]
 
 
+def test_only_the_missing_peer_is_skipped(monkeypatch):
+    absent = {"KDEpy": "KDEpy not installed"}
+    monkeypatch.setattr(kde_cases, "missing", absent.get)
+    result = run_case("kde_loop_1d", kde_cases.kde_loop_1d, smoke=True, repeats=1)
+    verdicts = {p["peer"]: p["verdict"] for p in result["peers"]}
+    assert verdicts.pop("KDEpy FFTKDE + numpy sampler") == "skipped"
+    assert set(verdicts.values()) <= {"met", "missed"}
+    assert failed({"cases": [result]}) == []
+
+
 def test_a_wrong_peer_answer_is_a_disagreement():
     def build(smoke: bool):
         case = bound_cases.augment(smoke)
