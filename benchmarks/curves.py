@@ -8,8 +8,8 @@
 - ``diffusion_loop_N``: ``run_loop(Replace(N), DiffusionModel(width=128), N(0, 1), 3
   generations)`` (exact output density and TV each generation) against N.
 
-Time is the best of two runs; peak memory is the largest traced allocation (``tracemalloc``,
-which numpy reports to) of a third run. Each curve's slope is the least-squares slope of
+Time is the best of three runs; peak memory is the largest traced allocation (``tracemalloc``,
+which numpy reports to) of a fourth run. Each curve's slope is the least-squares slope of
 log cost on log size (cost ~ size^slope), and its tail slope that of the last two sizes (the
 rate once fixed costs, such as a grid of fixed size, no longer dominate).
 """
@@ -87,7 +87,7 @@ def measure(smoke: bool) -> dict[str, dict]:
         seconds, peaks = [], []
         for size in sizes:
             call = make(size)
-            seconds.append(best_of(call, 2)[0])
+            seconds.append(best_of(call, 3)[0])
             peaks.append(peak_bytes(call))
             print(f"  {name} {label} = {size}: {seconds[-1]:.3f} s, {peaks[-1] / 2**20:.1f} MiB")
         out[name] = {
@@ -109,6 +109,7 @@ def plot(data: dict[str, dict], directory: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -124,6 +125,8 @@ def plot(data: dict[str, dict], directory: Path) -> list[Path]:
         right.set_ylabel("peak traced memory (MiB)")
         for ax in (left, right):
             ax.set_xlabel(curve["size"])
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xticks(sizes, [f"{s:g}" for s in sizes])
             ax.legend()
             ax.grid(True, which="both", alpha=0.3)
         fig.suptitle(name)
