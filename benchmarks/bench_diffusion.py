@@ -3,13 +3,13 @@
 Run: ``python benchmarks/bench_diffusion.py``.
 
 Measures, in d = 1 with M = 256 random features:
-- training: the closed-form gradient flow (eigen-decomposition of the M x M kernel) against
-  explicit gradient descent to the same tau = 1e4 (step 1 / mu_max, stable and first order), on
-  the same normal equations, with the largest relative difference of the two readouts;
 - the exact output density (piecewise-affine push-forward of the prior through the ODE sampler),
   and the ODE sampler stepped by affine pieces against the same sampler with dense features;
 - the acceptance run: a 10-generation ``augment`` loop (n = 1000, m = 2000) with exact TV per
   generation, its wall time and per-generation delta, epsilon and their error bounds.
+
+Closed-form training against gradient descent is a case of the suite:
+``python -m benchmarks --only diffusion_training``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,6 @@ from bounds import Augment
 from empirical.diffusion import (
     DiffusionModel,
     Pushforward1D,
-    RandomFeatures,
-    assemble,
-    gradient_descent,
-    gradient_flow,
     ode_flow,
     ode_flow_by_pieces,
 )
@@ -34,27 +30,8 @@ from empirical.loop import run_loop
 from empirical.truths import Gaussian
 from empirical.verify import check_propagation
 
-WIDTH, TAU = 256, 1e4
+WIDTH = 256
 TRUTH = Gaussian(mean=[0.0], cov=[[1.0]])
-
-
-def training() -> None:
-    rng = np.random.default_rng(0)
-    X = TRUTH.sample(3000, rng)
-    features = RandomFeatures.draw(WIDTH, 1, rng, bias_scale=2.0)
-    t_assemble, eqs = best_of(lambda: assemble(features, X, 8, 1e-3, 5.0, rng))
-    mu_max = float(np.linalg.eigvalsh(eqs.kernel).max())
-    steps = int(np.ceil(TAU * mu_max))  # eta = tau / steps <= 1 / mu_max
-    t_flow, exact = best_of(lambda: gradient_flow(eqs, TAU), repeat=5)
-    t_gd, approx = best_of(lambda: gradient_descent(eqs, TAU, steps))
-    diff = np.abs(approx - exact).max() / np.abs(exact).max()
-    print(f"training, N = 3000, draws = 8, M = {WIDTH}, tau = {TAU:g}")
-    print(f"  assembling G and B (shared)      {t_assemble * 1e3:9.1f} ms")
-    print(f"  closed-form flow (eigh)          {t_flow * 1e3:9.1f} ms   1.0x")
-    print(
-        f"  gradient descent, {steps} steps   {t_gd * 1e3:9.1f} ms   "
-        f"{t_gd / t_flow:.0f}x slower, max relative difference {diff:.1e}"
-    )
 
 
 def density() -> None:
@@ -91,6 +68,5 @@ def loop() -> None:
 
 
 if __name__ == "__main__":
-    training()
     density()
     loop()

@@ -6,23 +6,21 @@ Measures, at N = 10^4 points in d = 1:
 - density on a regular grid of 8193 nodes: ours (binned FFT, and its L1 error against our exact
   sum) vs scipy ``gaussian_kde`` (exact sum), scikit-learn ``KernelDensity`` (tree) and KDEpy
   ``FFTKDE`` (binned FFT), each at the same bandwidth; a peer not installed is skipped with a note;
-- sampling 10^5 points: ours vs scipy ``resample`` and scikit-learn ``sample``;
-- a full self-consuming loop: 50 generations of ``replace`` at N = 10^4 with exact TV each.
+- sampling 10^5 points: ours vs scipy ``resample`` and scikit-learn ``sample``.
+
+The whole loop (50 generations of ``replace`` at N = 10^4, exact TV each) against the same loop
+with each peer is a case of the suite: ``python -m benchmarks --only kde_loop_1d``.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import time
 
 import numpy as np
 from scipy.stats import gaussian_kde
 from timing import best_of
 
-from bounds import Replace
 from empirical.kde import KDE
-from empirical.loop import run_loop
-from empirical.truths import Gaussian
 from empirical.tv import Grid, integrate
 
 N, H, NODES, DRAWS = 10_000, 0.1, 8193, 100_000
@@ -78,15 +76,6 @@ def main() -> None:
         t, _ = best_of(lambda: sk.sample(DRAWS, random_state=1))
         row("sklearn sample", t, t_ours)
     print("  KDEpy has no sampler")
-
-    print("\nself-consuming loop: replace, 50 generations, N = 10^4, exact TV each generation")
-    start = time.perf_counter()
-    records = run_loop(Replace(N), lambda: KDE(H), Gaussian(0.0, 1.0), 50, seed=0)
-    total = time.perf_counter() - start
-    worst = max(max(r["delta_error"], r["epsilon_error"]) for r in records)
-    print(f"  {total:.2f} s, {total / 50 * 1e3:.1f} ms per generation, TV error <= {worst:.1e}")
-    per_gen_scipy = best_of(lambda: scipy_kde(xs), repeat=1)[0]
-    print(f"  scipy's exact grid density alone: {50 * per_gen_scipy:.1f} s for 50 generations")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,47 @@
-"""Shared by the benchmarks: the smallest wall time of repeated calls."""
+"""The one timer of the benchmarks: wall time of a call, best of repeats, and interleaved pairs.
+
+``interleaved(ours, theirs, repeats)`` times the two calls alternately (ours then theirs, then
+theirs then ours, ...) so that a change in the machine's load between runs hits both sides of
+a pair alike; each pair gives one ratio ours / theirs.
+"""
+
+from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 
-def best_of(fn, repeat=3):
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """(wall seconds of one call of ``fn``, its result)."""
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
     """Smallest wall time of ``repeat`` calls of ``fn``, and the last result."""
     best, out = float("inf"), None
     for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
+        seconds, out = timed(fn)
+        best = min(best, seconds)
     return best, out
+
+
+def interleaved(
+    ours: Callable[[], Any], theirs: Callable[[], Any], repeats: int
+) -> tuple[list[float], list[float], Any]:
+    """Per-run seconds of ``ours`` and of ``theirs``, run alternately ``repeats`` times each, and
+    the result of the first call of ``theirs``."""
+    mine, peer, first = [], [], None
+    for run in range(repeats):
+        if run % 2 == 0:
+            mine.append(timed(ours)[0])
+            seconds, out = timed(theirs)
+        else:
+            seconds, out = timed(theirs)
+            mine.append(timed(ours)[0])
+        peer.append(seconds)
+        if run == 0:
+            first = out
+    return mine, peer, first
