@@ -17,10 +17,12 @@ K_h^2 = N(0, h^2/2)/(2 sqrt(pi) h), so K_h^2 * Q_i is again a Gaussian mixture; 
 integrated by the trapezoid rule (spectrally accurate for Gaussians). For one Gaussian the integral
 is (2 s^2 + h^2)^(1/4) / sqrt(h) exactly (``variance_l1_expr``).
 
-The bound needs each generation's training points to be, given the past, independent draws from
-the sources (stratified by source is fine: it only lowers the variance). That holds for
-``replace``, ``proportion`` and ``augment`` with fresh real data, not when a sample is reused by a
-later generation (fixed real data, or ``accumulate``'s kept synthetic sets).
+The variance step needs only that each training point is drawn from its source given everything
+drawn before it (stratified by source is fine: it only lowers the variance). Then the points'
+errors K_h(x - X) - (K_h * p_k)(x) are orthogonal martingale differences, so the pointwise second
+moment of p_i - K_h*q_i is a sum over points, also when a sample is reused by later generations
+(a fixed real set, ``accumulate``'s kept synthetic sets; see docs/kde-bound.md). The tighter
+quadrature bound lives in ``bounds.kde_martingale``.
 """
 
 from __future__ import annotations
@@ -110,27 +112,50 @@ class KDELoopBound:
         return spread - mean**2 + h_value**2 * (self.population @ levels)
 
 
-def _root_integral(truth: GaussianTruth, levels: np.ndarray, h_value: float) -> float:
-    """int sqrt(K_h^2 * Q) dx for Q = sum_{c,k} pi_c levels[k] N(mu_c, s_c^2 + k h^2)."""
+VARIANCE_FORMS = ("second_moment", "variance")
+
+
+def _mixture_pdf(x: np.ndarray, weights: np.ndarray, means: np.ndarray, variances: np.ndarray):
+    z = (x[:, None] - means) / np.sqrt(variances)
+    return np.exp(-(z**2) / 2) / np.sqrt(2 * np.pi * variances) @ weights
+
+
+def _root_integral(
+    truth: GaussianTruth, levels: np.ndarray, h_value: float, form: str = "second_moment"
+) -> float:
+    """int sqrt(K_h^2 * Q) dx, or int sqrt(K_h^2 * Q - (K_h * Q)^2) dx for ``form="variance"``,
+    for Q = sum_{c,k} pi_c levels[k] N(mu_c, s_c^2 + k h^2)."""
     k = np.nonzero(levels)[0]
     weights = np.outer(truth.weights, levels[k]).ravel()
     means = np.repeat(truth.means, len(k))
-    sds = np.sqrt((np.square(truth.sds)[:, None] + (k + 0.5) * h_value**2).ravel())
+    base = (np.square(truth.sds)[:, None] + k * h_value**2).ravel()
+    sds = np.sqrt(base + 0.5 * h_value**2)
     x = np.arange(means.min() - 40 * sds.max(), means.max() + 40 * sds.max(), sds.min() / 8)
-    z = (x[:, None] - means) / sds
-    density = np.exp(-(z**2) / 2) / (np.sqrt(2 * np.pi) * sds) @ weights
-    step = x[1] - x[0]
-    return float(np.sqrt(density / (2 * np.sqrt(np.pi) * h_value)).sum() * step)
+    second = _mixture_pdf(x, weights, means, base + 0.5 * h_value**2) / (
+        2 * np.sqrt(np.pi) * h_value
+    )
+    if form == "variance":
+        second = np.maximum(second - _mixture_pdf(x, weights, means, base + h_value**2) ** 2, 0)
+    return float(np.sqrt(second).sum() * (x[1] - x[0]))
 
 
 def kde_loop_bound(
-    scenario: Scenario, truth: GaussianTruth, bandwidth: float, generations: int
+    scenario: Scenario,
+    truth: GaussianTruth,
+    bandwidth: float,
+    generations: int,
+    *,
+    variance: str = "second_moment",
 ) -> KDELoopBound:
     """The explicit bound on E TV(p_i, p_0), i = 1..G, for the Gaussian KDE of ``bandwidth``.
 
     T_i = (B + V_i)/2 + sum_{j>=1} w_ij T_j, with B by convexity sum_c pi_c ||K_h*N_c - N_c||_1
-    (each term exact, ``bias_l1_expr``) and V_i = N_i^(-1/2) int sqrt(K_h^2 * Q_i).
+    (each term exact, ``bias_l1_expr``) and V_i = N_i^(-1/2) int sqrt(K_h^2 * Q_i);
+    ``variance="variance"`` uses the tighter V_i = N_i^(-1/2) int sqrt(K_h^2 * Q_i - (K_h * Q_i)^2)
+    (Var instead of the second moment; still a bound by Jensen, see docs/kde-bound.md).
     """
+    if variance not in VARIANCE_FORMS:
+        raise ValueError(f"variance must be one of {VARIANCE_FORMS}, got {variance!r}")
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
     if not isinstance(truth, GaussianTruth):
@@ -141,13 +166,13 @@ def kde_loop_bound(
     bias = float(pi @ _bias_l1(sd, h_value))
     mixture = np.zeros((generations, generations + 1))  # Q_i over variance levels k
     model = np.zeros((generations, generations + 1))  # E p_i = K_h * Q_i: levels shifted by one
-    variance, total = np.zeros(generations), np.zeros(generations)
+    form, variance, total = variance, np.zeros(generations), np.zeros(generations)
     for g in range(1, generations + 1):
         w = np.asarray(scenario.weights(g))
         mixture[g - 1, 0] = w[0]
         mixture[g - 1] += w[1:] @ model[: g - 1]
         model[g - 1, 1:] = mixture[g - 1, :-1]
-        root = _root_integral(truth, mixture[g - 1], h_value)
+        root = _root_integral(truth, mixture[g - 1], h_value, form)
         variance[g - 1] = root / np.sqrt(scenario.size(g))
         total[g - 1] = (bias + variance[g - 1]) / 2 + w[1:] @ total[: g - 1]
     return KDELoopBound(bias, variance, total, mixture)

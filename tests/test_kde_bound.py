@@ -146,3 +146,48 @@ def test_more_data_and_mixtures_behave():
 def test_bad_inputs_raise_naming_the_parameter(call, exception, match):
     with pytest.raises(exception, match=match):
         call()
+
+
+def _linear_reference(N, s_value, h_value, G, variance_factor=1.0):
+    """Replace(N), fresh data, truth N(0, s^2): T_i = (B + V_i)/2 + T_{i-1} with
+    V_i = N^(-1/2) int sqrt(K_h^2 * Q_i - (K_h * Q_i)^2), Q_i = N(0, s^2 + (i-1) h^2), the
+    integral by scipy quadrature of the closed-form integrand."""
+    B = float(bias_l1_expr().subs({s: s_value, h: h_value}))
+
+    def root(x, a):
+        second = stats.norm.pdf(x, 0, np.sqrt(a + h_value**2 / 2)) / (2 * np.sqrt(np.pi) * h_value)
+        first = stats.norm.pdf(x, 0, np.sqrt(a + h_value**2))
+        return np.sqrt(max(second - first**2, 0.0))
+
+    totals, carried = [], 0.0
+    for i in range(1, G + 1):
+        a = s_value**2 + (i - 1) * h_value**2
+        width = 40 * np.sqrt(a + h_value**2)
+        V = integrate.quad(root, -width, width, args=(a,), limit=400)[0] / np.sqrt(N)
+        carried += (B + variance_factor * V) / 2
+        totals.append(carried)
+    return np.array(totals)
+
+
+def test_variance_form_total_is_pinned_by_quadrature():
+    result = kde_loop_bound(
+        Replace(400), GaussianTruth.normal(0.7, 1.3), 0.3, 3, variance="variance"
+    )
+    np.testing.assert_allclose(result.total, _linear_reference(400, 1.3, 0.3, 3), rtol=1e-6)
+    halved = _linear_reference(400, 1.3, 0.3, 3, variance_factor=0.5)  # negative control
+    assert np.all(np.abs(result.total / halved - 1) > 1e-2)
+    second_moment = kde_loop_bound(Replace(400), GaussianTruth.normal(0.7, 1.3), 0.3, 3).total
+    assert np.all(result.total < second_moment)
+
+
+@pytest.mark.parametrize(("h_value", "factor"), [(1.0, 1.68), (3.0, 3.88)])
+def test_subtracting_the_squared_mean_removes_the_stated_factor(h_value, factor):
+    truth = GaussianTruth.normal()
+    old = kde_loop_bound(Replace(100), truth, h_value, 1).variance[0]
+    new = kde_loop_bound(Replace(100), truth, h_value, 1, variance="variance").variance[0]
+    assert old / new == pytest.approx(factor, abs=0.01)
+
+
+def test_variance_form_must_be_named():
+    with pytest.raises(ValueError, match="variance must be one of"):
+        kde_loop_bound(Replace(10), GaussianTruth.normal(), 0.1, 2, variance="var")
