@@ -21,7 +21,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bounds import Augment, bound, phase, power_law
-from bounds.kde import GaussianTruth, kde_loop_bound
+from bounds.kde import GaussianTruth
+from bounds.kde_martingale import kde_martingale_bound
 from empirical.experiments import Claim, Experiment, Section, Settings, Table
 from empirical.spec import MODELS, TRUTHS, Component, RunSpec
 from empirical.verify import check_rise_and_fall, fit_power_law_constant
@@ -72,9 +73,7 @@ def _specs(settings: Settings) -> list[RunSpec]:
         for ratio in _ratios(settings, name):
             scenario = Augment(N_REAL, round(ratio * N_REAL))
             for seed in range(_seeds(settings, name)):
-                specs.append(
-                    RunSpec(scenario, model, TRUTH, _generations(settings), seed, "fresh")
-                )
+                specs.append(RunSpec(scenario, model, TRUTH, _generations(settings), seed, "fresh"))
     return specs
 
 
@@ -97,20 +96,26 @@ def _matrix(by: dict, name: str, ms: list[int], i: int, field: str) -> np.ndarra
     return np.array(columns).T
 
 
-def _bound_curve(name: str, alpha: float | None, records: list[dict], i: int, ms: np.ndarray):
-    """The bound on delta_i across m that covers this learner, and its label and m*_i."""
-    if alpha is None:
-        values = [
-            kde_loop_bound(Augment(N_REAL, int(m)), GAUSSIAN_TRUTH, BANDWIDTH, i).total[i - 1]
-            for m in ms
-        ]
-        return np.array(values), "explicit KDE bound on E δ_i", None, None
+def _population_curves(name: str, generations: int, ms: np.ndarray) -> dict[str, np.ndarray]:
+    """KDE learners: the martingale bound (a bound for a fixed h only) and the population
+    recursion's prediction of E delta_i, per m, rows i = 1..G (``bounds.kde_martingale``)."""
+    bandwidth = BANDWIDTH if LEARNERS[name][1] is None else "scott"
+    found = [
+        kde_martingale_bound(Augment(N_REAL, int(m)), GAUSSIAN_TRUTH, bandwidth, generations)
+        for m in ms
+    ]
+    curves = {"predicted": np.array([f.predicted for f in found]).T}
+    if bandwidth == BANDWIDTH:
+        curves["bound"] = np.array([f.total for f in found]).T
+    return curves
+
+
+def _power_law(alpha: float, records: list[dict], i: int, ms: np.ndarray):
+    """Theorem R's bound with eps(N) = C N^-alpha, C fitted on the calibration seeds, and m*_i."""
     calibration = [r for r in records if r["seed"] % 4 == 3 and r["generation"] > 1]
-    C = fit_power_law_constant(calibration, alpha)
-    values = bound(Augment(N_REAL, 0), power_law(C, alpha)).evaluate(i=i, m=ms)
-    star = phase.threshold(i, N_REAL, power_law(C, alpha))
-    label = f"Theorem R, ε = {C:.3g}·N^−{alpha:g} (C fitted on calibration seeds)"
-    return np.asarray(values, dtype=float), label, float(star.m), C
+    error = power_law(fit_power_law_constant(calibration, alpha), alpha)
+    values = np.asarray(bound(Augment(N_REAL, 0), error).evaluate(i=i, m=ms), dtype=float)
+    return values, float(phase.threshold(i, N_REAL, error).m), float(error.constants[0][1])
 
 
 def _analyse(records: list[dict], settings: Settings) -> Section:
@@ -118,14 +123,23 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
     shown = [i for i in SHOWN if i <= _generations(settings)]
     figures, rows, claims = {}, [], []
     learners = [name for name in LEARNERS if _ratios(settings, name)]
+    dense_kde = np.unique(np.concatenate([np.geomspace(0.05, M_OVER_N[-1], 8), M_OVER_N]))
+    dense_kde = np.round(dense_kde * N_REAL).astype(int)
+    population = {
+        name: _population_curves(name, _generations(settings), dense_kde)
+        for name in learners
+        if name != "diffusion"
+    }
     for k, name in enumerate(learners):
         alpha = LEARNERS[name][1]
         ratios = _ratios(settings, name)
         ms = [round(r * N_REAL) for r in ratios]
         x = np.array(ms) / N_REAL
         dense = np.concatenate([[0.0], np.geomspace(0.05, ratios[-1], 60)]) * N_REAL
-        fig = new_figure(4.2 * len(shown), 3.6)
-        learner_records = [r for (n, _), g in by.items() if n == name for v in g.values() for r in v]
+        fig = new_figure(4.2 * len(shown), 4.2)
+        learner_records = [
+            r for (n, _), g in by.items() if n == name for v in g.values() for r in v
+        ]
         test_rows = 0
         for col, i in enumerate(shown):
             ax = fig.add_subplot(1, len(shown), col + 1)
@@ -139,13 +153,47 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
             ax.fill_between(x, mean - 2 * se, mean + 2 * se, alpha=0.25, color="C0")
             ax.plot(x, mean, "o-", color="C0", label="measured mean δ_i (±2 se)")
             ax.plot(x, eps.mean(axis=0), "s--", color="C2", label="measured mean ε_i")
-            curve, label, m_star, _ = _bound_curve(name, alpha, learner_records, i, dense)
-            ax.plot(dense / N_REAL, curve, "-", color="C3", label=label)
-            if m_star is not None:
-                ax.axvline(m_star / N_REAL, color="C3", ls=":", label="bound's m*_i")
-            if curve.max() >= 1:
+            top = mean.max()
+            if name in population:
+                curves = population[name]
+                ax.plot(
+                    dense_kde / N_REAL,
+                    curves["predicted"][i - 1],
+                    "-",
+                    color="C1",
+                    label="predicted E δ_i (population recursion)",
+                )
+                z = np.abs(
+                    mean - curves["predicted"][i - 1][[dense_kde.tolist().index(m) for m in ms]]
+                )
+                z_max = float((z / se).max())
+                if "bound" in curves:
+                    ax.plot(
+                        dense_kde / N_REAL,
+                        curves["bound"][i - 1],
+                        "-",
+                        color="C3",
+                        label="explicit bound on E δ_i (martingale)",
+                    )
+                    top = max(top, curves["bound"][i - 1].max())
+            else:
+                z_max = float("nan")
+            m_star = None
+            if alpha is not None:
+                curve, m_star, C = _power_law(alpha, learner_records, i, dense)
+                ax.plot(
+                    dense / N_REAL,
+                    curve,
+                    "-",
+                    color="C4",
+                    label=f"Theorem R, ε = C·N^−{alpha:g}, C fitted on calibration seeds",
+                )
+                ax.axvline(m_star / N_REAL, color="C4", ls=":", label="that bound's m*_i")
+                top = max(top, curve.max())
+            if top >= 1:
                 ax.axhline(1.0, color="k", lw=0.8, label="TV = 1")
             ax.set_xscale("symlog", linthresh=0.25)
+            ax.set_xlim(0, ratios[-1] * 1.05)
             ax.set_xlabel("m / n")
             ax.set_title(f"generation i = {i}")
             if col == 0:
@@ -165,16 +213,18 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
                     f"{shape['fall'][1]:.3g} … {shape['fall'][2]:.3g}",
                     f"{shape['peak_interval'][0]:g} … {shape['peak_interval'][1]:g}",
                     "" if m_star is None else f"{m_star / N_REAL:.3g}",
+                    z_max,
                     shape["outcome"],
                 ]
             )
-        fig.axes[0].legend(fontsize=7, loc="best")
+        handles, labels = fig.axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7)
         fig.suptitle(
             f"augment, n = {N_REAL}, fresh real data, {name}; truth ½N(−1.5, 0.5) + ½N(1.5, 0.5);"
             f" {test_rows} seeds per point",
             fontsize=9,
         )
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.14, 1, 0.95))
         figures[f"synthetic-amount-{k}.png"] = fig
     for name in learners:
         outcomes = [row[-1] for row in rows if row[0] == name]
@@ -207,6 +257,7 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
         "fall interval",
         "peak m/n, bootstrap",
         "bound m*_i/n",
+        "max |measured − predicted| / se",
         "verdict",
     ]
     paragraphs = [
@@ -217,7 +268,7 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
         "Verdict: the even-numbered seeds choose the interior peak, the odd-numbered ones test"
         " the paired differences δ(peak) − δ(0) (rise) and δ(peak) − δ(m_max) (fall), Student-t"
         " intervals at failure probability 0.01 over both; the peak's location has a bootstrap"
-        " interval over seeds. \"supported\" needs both lower ends above 0.",
+        ' interval over seeds. "supported" needs both lower ends above 0.',
         *(f"![{name}](synthetic-amount-{k}.png)" for k, name in enumerate(learners)),
     ]
     return Section(
