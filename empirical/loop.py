@@ -2,15 +2,20 @@
 
 Public API: ``run(spec, path=None) -> list[dict]`` runs one ``empirical.spec.RunSpec``;
 ``run_loop(scenario, model_factory, truth, generations, seed, real="fixed", *, path=None,
-grid_points=None, mc_samples=20_000)`` does the same for objects built in Python (any
-``empirical.model.Model`` factory and ``Density`` truth) and records the spec they amount to.
+grid_points=None, mc_samples=20_000, subsample="counts")`` does the same for objects built in
+Python (any ``empirical.model.Model`` factory and ``Density`` truth) and records the spec they
+amount to.
 
 Generation i >= 1 trains a fresh model on ``scenario.counts(i)[j]`` points from each source p_j,
 j = 0..i-1 (p_0 = the truth), rows ordered by source. Real points: with ``real="fixed"`` one pool
 is drawn once and generation i takes its first counts_i[0] points; with ``real="fresh"`` each
 generation draws its own. Synthetic points from p_j: when ``scenario.keeps_synthetic`` one set is
 drawn right after p_j is trained (as many points as any later generation takes) and generation i
-takes its first counts_i[j] points; otherwise each generation draws its own. A generation's model
+takes its first counts_i[j] points; otherwise each generation draws its own. With the spec's
+``subsample="pool"`` (the published Accumulate-Subsample rule; fixed real data, a scenario that
+keeps synthetic data) every generation j instead keeps N_j samples, and generation i >= 2 draws
+its N_i points uniformly without replacement from the whole pool (the real set and every kept
+set), fresh each generation, so its counts are random. A generation's model
 (and its density on the grid) is dropped as soon as no later generation uses it, so a scenario
 that keeps no earlier data holds O(N + grid) memory whatever the number of generations.
 
@@ -53,7 +58,7 @@ _WIDEN_ABOVE = 1e-6
 _MAX_WIDENINGS = 8
 
 # stream keys: every random draw of a run comes from SeedSequence(seed, spawn_key=key)
-_REAL_POOL, _REAL, _FIT, _SAMPLE, _KEEP, _MC_DELTA, _MC_EPS = range(7)
+_REAL_POOL, _REAL, _FIT, _SAMPLE, _KEEP, _MC_DELTA, _MC_EPS, _POOL = range(8)
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
@@ -149,6 +154,20 @@ def _last_uses(counts: Sequence[tuple[int, ...]]) -> dict[int, int]:
     return last
 
 
+def _from_pool(
+    sources: Sequence[np.ndarray], size: int, rng: np.random.Generator
+) -> tuple[list[np.ndarray], tuple[int, ...]]:
+    """``size`` rows drawn uniformly without replacement from the union of ``sources``, grouped
+    by source, and how many came from each (a multivariate hypergeometric split)."""
+    edges = np.cumsum([0, *(len(s) for s in sources)])
+    picked = np.sort(rng.choice(edges[-1], size, replace=False))
+    parts = [
+        source[picked[(picked >= lo) & (picked < hi)] - lo]
+        for source, lo, hi in zip(sources, edges[:-1], edges[1:], strict=True)
+    ]
+    return parts, tuple(len(part) for part in parts)
+
+
 def _synthetic_needs(counts: list[tuple[int, ...]], j: int) -> int:
     """How many points of p_j any later generation takes (the size of p_j's kept set)."""
     return max((c[j] for c in counts[j:]), default=0)
@@ -172,6 +191,7 @@ def run_loop(
     path: str | None = None,
     grid_points: int | None = None,
     mc_samples: int = 20_000,
+    subsample: str = "counts",
 ) -> list[dict]:
     """Run ``generations`` generations of the loop; return (and write to ``path`` as JSON lines)
     one record per generation. See the module docstring for what is drawn, measured and kept."""
@@ -187,6 +207,7 @@ def run_loop(
         real,
         grid_points,
         mc_samples,
+        subsample,
     )
     return _simulate(spec, lambda: next(models, None) or model_factory(), truth, path)
 
@@ -194,7 +215,8 @@ def run_loop(
 def _simulate(spec: RunSpec, model_factory: Callable[[], object], truth: object, path) -> list:
     scenario, generations, seed = spec.scenario, spec.generations, spec.seed
     counts = [scenario.counts(i) for i in range(1, generations + 1)]
-    last_use = _last_uses(counts)
+    from_pool = spec.subsample == "pool"
+    last_use = {j: generations for j in range(generations + 1)} if from_pool else _last_uses(counts)
     grid = _GridState(truth, spec.grid_points) if truth.dim <= 2 else None
     pool = None
     if spec.real == "fixed":
@@ -216,8 +238,12 @@ def _simulate(spec: RunSpec, model_factory: Callable[[], object], truth: object,
     for i in range(1, generations + 1):
         start = time.perf_counter()
         c = counts[i - 1]
-        parts = [pool[: c[0]] if pool is not None else truth.sample(c[0], _rng(seed, i, _REAL))]
-        for j in range(1, i):
+        if from_pool and i > 1:
+            sources = [pool, *(kept[j] for j in range(1, i))]
+            parts, c = _from_pool(sources, scenario.size(i), _rng(seed, i, _POOL))
+        else:
+            parts = [pool[: c[0]] if pool is not None else truth.sample(c[0], _rng(seed, i, _REAL))]
+        for j in range(1, i if not from_pool else 1):
             if c[j] == 0:
                 continue
             if scenario.keeps_synthetic:
@@ -226,7 +252,9 @@ def _simulate(spec: RunSpec, model_factory: Callable[[], object], truth: object,
                 parts.append(models[j].sample(c[j], _rng(seed, i, _SAMPLE, j)))
         model = model_factory().fit(np.concatenate(parts), _rng(seed, i, _FIT))
         models[i] = model
-        if scenario.keeps_synthetic:
+        if from_pool and i < generations:
+            kept[i] = model.sample(scenario.size(i), _rng(seed, i, _KEEP))
+        elif scenario.keeps_synthetic and not from_pool:
             need = _synthetic_needs(counts, i)
             if need:
                 kept[i] = model.sample(need, _rng(seed, i, _KEEP))

@@ -30,9 +30,19 @@ from empirical.diffusion import DiffusionModel
 from empirical.kde import KDE
 from empirical.truths import Bump, Gaussian, GaussianMixture
 
-__all__ = ["MODELS", "REAL_MODES", "TRUTHS", "Component", "Registry", "RunSpec", "plain"]
+__all__ = [
+    "MODELS",
+    "REAL_MODES",
+    "SUBSAMPLE_RULES",
+    "TRUTHS",
+    "Component",
+    "Registry",
+    "RunSpec",
+    "plain",
+]
 
 REAL_MODES = ("fixed", "fresh")
+SUBSAMPLE_RULES = ("counts", "pool")
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf}
 
 
@@ -156,7 +166,10 @@ class RunSpec:
 
     ``real`` is "fixed" (one real pool drawn once) or "fresh" (new real draws every generation);
     ``grid_points`` (d <= 2, None for the default) and ``mc_samples`` (d > 2) set how TV is
-    measured.
+    measured; ``subsample`` is how a scenario that keeps synthetic data takes its training set:
+    "counts" (the scenario's whole counts per source, leading rows of each kept set) or "pool"
+    (uniform without replacement from the whole pool, fresh each generation: the published
+    Accumulate-Subsample rule).
     """
 
     scenario: Scenario
@@ -167,6 +180,7 @@ class RunSpec:
     real: str = "fixed"
     grid_points: int | None = None
     mc_samples: int = 20_000
+    subsample: str = "counts"
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario, Scenario):
@@ -188,6 +202,13 @@ class RunSpec:
             points = validate.whole("grid_points", self.grid_points, minimum=5)
             object.__setattr__(self, "grid_points", points)
         object.__setattr__(self, "mc_samples", validate.whole("mc_samples", self.mc_samples, 2))
+        if self.subsample not in SUBSAMPLE_RULES:
+            raise ValueError(f"subsample must be one of {SUBSAMPLE_RULES}, got {self.subsample!r}")
+        if self.subsample == "pool" and (self.real != "fixed" or not self.scenario.keeps_synthetic):
+            raise ValueError(
+                "subsample 'pool' draws from a kept pool: it needs real 'fixed' and a scenario "
+                f"that keeps synthetic data, got real {self.real!r} and {self.scenario}"
+            )
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON data; ``RunSpec.from_dict(spec.to_dict()) == spec``."""
@@ -200,6 +221,7 @@ class RunSpec:
             "real": self.real,
             "grid_points": self.grid_points,
             "mc_samples": self.mc_samples,
+            "subsample": self.subsample,
         }
 
     @classmethod
@@ -213,7 +235,8 @@ class RunSpec:
         if missing:
             raise ValueError(f"a run spec needs {', '.join(missing)}; got {sorted(data)}")
         parts = {k: _component(k, data[k]) for k in ("model", "truth")}
-        options = {k: data[k] for k in ("real", "grid_points", "mc_samples") if k in data}
+        optional = ("real", "grid_points", "mc_samples", "subsample")
+        options = {k: data[k] for k in optional if k in data}
         return cls(
             scenario_from_dict(dict(data["scenario"])),
             parts["model"],

@@ -4,7 +4,8 @@ level 3 (a rate whose constant is fitted on some runs, then checked on held-out 
 Public API: ``check_propagation(records) -> list[dict]``, one row per (run, generation);
 ``check_expected_tv(records, bound)`` and ``verify_kde_constants(...)``, one row per generation;
 ``fit_power_law_constant(records, alpha)`` and ``check_calibrated_bound(records, error)``;
-``verdict(...)`` and ``VERDICTS``.
+``check_rise_and_fall(x, values)`` (the shape of a measured curve); ``verdict(...)`` and
+``VERDICTS``.
 
 Every row carries a ``verdict``, one of ``VERDICTS``: "holds", "violated" or "inconclusive" (the
 measurement's own error is too large to decide), and ``holds`` (verdict == "holds"). A verdict
@@ -42,6 +43,7 @@ __all__ = [
     "check_calibrated_bound",
     "check_expected_tv",
     "check_propagation",
+    "check_rise_and_fall",
     "fit_power_law_constant",
     "gaussian_truth",
     "group_runs",
@@ -266,3 +268,66 @@ def check_calibrated_bound(records: Iterable[Mapping], error: ErrorModel) -> lis
             }
         )
     return rows
+
+
+# --- the shape of a measured curve: does it rise, then fall? ------------------------------------
+
+
+def check_rise_and_fall(
+    x: Sequence[float],
+    values: np.ndarray,
+    failure_probability: float = 0.01,
+    seed: int = 0,
+    bootstrap: int = 2000,
+) -> dict:
+    """Does the mean of ``values[:, k]`` (one row per seed, one column per x_k) rise from x_0 to an
+    interior peak and fall again by x_last?
+
+    Split-sample, so the peak is not chosen on the data that test it: the even-numbered rows pick
+    the interior peak k* (largest mean), the odd-numbered rows test the paired differences
+    rise = v[k*] - v[0] and fall = v[k*] - v[last] with Student-t intervals at level
+    1 - p/2 each (Bonferroni over the two, p = ``failure_probability``). "supported" when both
+    lower ends are > 0; "not supported" when an upper end is < 0 (the curve significantly does
+    the opposite); "not resolved" otherwise. The peak's location on all rows gets a percentile
+    bootstrap interval over seeds (``bootstrap`` resamples, generator seeded by ``seed``).
+    """
+    values = np.asarray(values, dtype=float)
+    x = np.asarray(x, dtype=float)
+    if values.ndim != 2 or values.shape[1] != x.size or x.size < 3:
+        raise ValueError(
+            f"values must have shape (seeds, len(x)) with len(x) >= 3, got {values.shape} "
+            f"for {x.size} points"
+        )
+    if values.shape[0] < 4 or not np.all(np.isfinite(values)):
+        raise ValueError(f"values must be finite with at least 4 rows, got {values.shape[0]}")
+    p = validate.real("failure_probability", failure_probability, 0.0, 1.0)
+    if p == 0:
+        raise ValueError("failure_probability must be > 0, got 0")
+    select, test = values[0::2], values[1::2]
+    peak = 1 + int(np.argmax(select[:, 1:-1].mean(axis=0)))
+    quantile = float(stats.t.ppf(1 - p / 4, test.shape[0] - 1))
+
+    def interval(diff: np.ndarray) -> tuple[float, float, float]:
+        mean, half = diff.mean(), quantile * diff.std(ddof=1) / math.sqrt(diff.size)
+        return float(mean), float(mean - half), float(mean + half)
+
+    rise, fall = interval(test[:, peak] - test[:, 0]), interval(test[:, peak] - test[:, -1])
+    if rise[1] > 0 and fall[1] > 0:
+        outcome = "supported"
+    elif rise[2] < 0 or fall[2] < 0:
+        outcome = "not supported"
+    else:
+        outcome = "not resolved"
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, values.shape[0], size=(bootstrap, values.shape[0]))
+    peaks = np.argmax(values[rows].mean(axis=1), axis=1)
+    lo, hi = np.quantile(x[peaks], [p / 2, 1 - p / 2], method="inverted_cdf")
+    return {
+        "outcome": outcome,
+        "peak_x": float(x[int(np.argmax(values.mean(axis=0)))]),
+        "peak_interval": (float(lo), float(hi)),
+        "tested_peak_x": float(x[peak]),
+        "rise": rise,
+        "fall": fall,
+        "seeds": int(values.shape[0]),
+    }

@@ -206,3 +206,39 @@ def test_replace_vs_proportion_figure_is_written_as_png(tmp_path):
     path = kde_replace_vs_proportion(tmp_path / "kde.png", N=200, generations=3, seeds=1)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["kde.png"]
+
+
+class LoggedKDE(KDE):
+    """A KDE that keeps what it sampled."""
+
+    def sample(self, size, rng):
+        self.drawn = super().sample(size, rng)
+        return self.drawn
+
+
+def test_pool_subsample_draws_uniformly_from_the_whole_pool_each_generation():
+    # the published Accumulate-Subsample rule: N points a generation, without replacement from the
+    # real set and every kept synthetic set, fresh each generation (random counts)
+    scenario = Custom.accumulate_subsample(60, 4)
+    models = []
+
+    def factory():
+        models.append(LoggedKDE(0.3))
+        return models[-1]
+
+    records = run_loop(scenario, factory, TRUTH, 4, seed=3, grid_points=257, subsample="pool")
+    assert [r["spec"]["subsample"] for r in records] == ["pool"] * 4
+    assert all(sum(r["counts"]) == 60 == len(m.data_) for r, m in zip(records, models, strict=True))
+    pool = [models[0].data_] + [m.drawn for m in models[:3]]
+    for i, model in enumerate(models[1:], start=2):  # rows from the pool so far, none twice
+        rows = [tuple(x) for x in model.data_]
+        allowed = {tuple(x) for part in pool[:i] for x in part}
+        assert len(set(rows)) == len(rows) and set(rows) <= allowed
+        assert records[i - 1]["counts"] == [
+            sum(tuple(x) in {tuple(y) for y in part} for x in model.data_) for part in pool[:i]
+        ]
+    assert records[3]["counts"] != [15, 15, 15, 15] or records[2]["counts"] != [20, 20, 20]
+    again = run_loop(scenario, factory, TRUTH, 4, seed=3, grid_points=257, subsample="pool")
+    assert [r["delta"] for r in again] == [r["delta"] for r in records]
+    with pytest.raises(ValueError, match="subsample 'pool'"):
+        run_loop(Replace(10), KDE, TRUTH, 2, seed=0, subsample="pool")
