@@ -3,7 +3,8 @@ level 3 (a rate whose constant is fitted on some runs, then checked on held-out 
 
 Public API: ``check_propagation(records) -> list[dict]``, one row per (run, generation);
 ``check_expected_tv(records, bound)`` and ``verify_kde_constants(...)``, one row per generation;
-``fit_power_law_constant(records, alpha)`` and ``check_calibrated_bound(records, error)``;
+``fit_power_law_constant(records, alpha)``, ``check_calibrated_bound(records, error)`` and
+``fit_rate(sizes, values)`` (a measured rate with its interval);
 ``check_rise_and_fall(x, values)`` (the shape of a measured curve); ``verdict(...)`` and
 ``VERDICTS``.
 
@@ -45,6 +46,7 @@ __all__ = [
     "check_propagation",
     "check_rise_and_fall",
     "fit_power_law_constant",
+    "fit_rate",
     "gaussian_truth",
     "group_runs",
     "verdict",
@@ -331,3 +333,20 @@ def check_rise_and_fall(
         "fall": fall,
         "seeds": int(values.shape[0]),
     }
+
+
+def fit_rate(sizes: Sequence[float], values: Sequence[float], confidence: float = 0.95) -> dict:
+    """The slope b of log value = a + b log N by least squares, with a Student-t interval at
+    ``confidence`` (n - 2 degrees of freedom): the measured rate N^b of a learning error."""
+    x, y = np.log(np.asarray(sizes, dtype=float)), np.log(np.asarray(values, dtype=float))
+    if x.size != y.size or x.size < 3 or np.unique(x).size < 2 or not np.all(np.isfinite(y)):
+        raise ValueError(
+            f"sizes and values must be >= 3 matching positive numbers at >= 2 sizes, got "
+            f"{x.size} sizes and {y.size} values"
+        )
+    level = validate.real("confidence", confidence, 0.0, 1.0)
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (intercept + slope * x)
+    se = math.sqrt(residual @ residual / (x.size - 2) / np.sum((x - x.mean()) ** 2))
+    half = float(stats.t.ppf((1 + level) / 2, x.size - 2) * se)
+    return {"slope": float(slope), "low": float(slope - half), "high": float(slope + half)}

@@ -17,6 +17,7 @@ from empirical.verify import (
     check_expected_tv,
     check_propagation,
     fit_power_law_constant,
+    fit_rate,
     gaussian_truth,
     verify_kde_constants,
 )
@@ -253,3 +254,18 @@ def test_calibrated_bound_is_theorem_r_with_the_fitted_model():
     assert [r["holds"] for r in rows] == [True, False]
     assert [r["eps_within"] for r in rows] == [True, False]
     assert rows[0]["bound"] == pytest.approx(B2)
+
+
+def test_a_measured_rate_has_an_interval_that_covers_the_true_slope():
+    rng = np.random.default_rng(3)
+    sizes = np.repeat([250, 500, 1000, 2000, 4000], 5)
+    covered = 0
+    for _ in range(400):
+        values = 2.0 * sizes**-0.4 * np.exp(0.05 * rng.standard_normal(sizes.size))
+        fit = fit_rate(sizes, values)
+        covered += fit["low"] <= -0.4 <= fit["high"]
+    # 95% intervals: fewer than 360 of 400 covering has probability < 1e-3 if calibrated
+    assert 360 <= covered <= 400
+    assert fit_rate(sizes, 2.0 * sizes**-0.4)["slope"] == pytest.approx(-0.4)
+    with pytest.raises(ValueError, match="sizes and values"):
+        fit_rate([1, 2], [1, 2])
