@@ -272,8 +272,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the report from parsed ``add_arguments`` options; 0 on success, 2 on bad settings,
-    1 if another report is writing the folder."""
+    """Build the report from parsed ``add_arguments`` options; 0 on success, 2 on bad settings
+    (or a foreign records file), 1 if another report is writing the folder, 130 on Ctrl-C."""
     prog = getattr(args, "report_prog", "empirical report")
     try:
         settings = Settings(Path(args.out), args.scale, args.jobs)
@@ -289,6 +289,9 @@ def run(args: argparse.Namespace) -> int:
     except RecordsFileError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; finished runs are kept, run again to resume", file=sys.stderr)
+        return 130
     print(f"wrote {path}")
     return 0
 

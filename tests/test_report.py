@@ -221,6 +221,17 @@ def test_one_line_per_experiment_on_stderr_unless_quiet(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("stopping: Computed from the bounds")
     build_report(Settings(tmp_path, "quick"), (stopping.EXPERIMENT,))
     assert capsys.readouterr().err == ""
+    build_report(Settings(tmp_path, "quick"), (stopping.EXPERIMENT,), progress=True)
+    assert "report: 100%" in capsys.readouterr().err  # the bar over experiments
+
+
+def test_a_second_report_into_the_same_folder_is_refused_while_one_writes(tmp_path, capsys):
+    from bounds.io import exclusive_lock
+
+    with exclusive_lock(tmp_path / "report.md"):
+        assert main(["--quiet", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "being written by another process" in err[0]
 
 
 @pytest.mark.parametrize("args", [["--jobs", "0"], ["--out", "FILE"], ["--jobs", "-2"]])
