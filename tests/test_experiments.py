@@ -162,3 +162,16 @@ def test_axes_are_linear_within_a_decade_and_log_beyond():
     assert labels == ["mean $\\delta_i$, replace", "bound, replace", "TV = 1 (above: vacuous)"]
     low = delta_by_generation(records, {}, "t")
     assert "TV = 1 (above: vacuous)" not in [line.get_label() for line in low.axes[0].get_lines()]
+
+
+def test_every_scale_builds_valid_grids_and_quick_is_the_smallest(tmp_path):
+    from empirical.report import REPORT
+
+    sizes = {}
+    for scale in ("quick", "default", "full"):
+        settings = Settings(tmp_path, scale)
+        grids = {e.name: e.specs(settings) for e in REPORT}
+        assert all(isinstance(s, RunSpec) for specs in grids.values() for s in specs)
+        assert all(len({s.key() for s in specs}) == len(specs) for specs in grids.values())
+        sizes[scale] = sum(s.generations for specs in grids.values() for s in specs)
+    assert sizes["quick"] < sizes["default"] < sizes["full"]
