@@ -61,6 +61,7 @@ REPORT: tuple[Experiment, ...] = (
 )
 MANIFEST = "report-files.json"
 _OWN = ("report.md", "claims.csv", MANIFEST)
+_FLAG = {"quick": " --quick", "default": "", "full": " --full"}
 _WRITTEN = re.compile(r"[a-z0-9][a-z0-9_-]*\.(png|csv|md)")
 
 
@@ -224,11 +225,11 @@ def build_report(
         write_text_atomic(out / "claims.csv", csv_text(claims))
         header = (
             "# Self-consuming generative models: bounds and checks\n\n"
-            f"Made by `python -m empirical.report` (version {bounds.__version__}) at scale"
-            f" {settings.scale}. Hidden constants of the theory are 1, and the approximation and"
-            " prior terms of the diffusion bound 0, unless a section says otherwise. Each"
-            " section says which runs its figures and tables draw; records are in"
-            " `runs-*.jsonl`."
+            f"Made by `python -m empirical.report{_FLAG[settings.scale]}` (version"
+            f" {bounds.__version__}), scale {settings.scale}. Hidden constants of the theory are"
+            " 1, and the approximation and prior terms of the diffusion bound 0, unless a"
+            " section says otherwise. Each section says which runs its figures and tables"
+            " draw; records are in `runs-*.jsonl`."
         )
         body = [header, "## Claims", markdown_table(claims)]
         body += [_render(section, note) for section, note in parts]
