@@ -1,9 +1,17 @@
-"""The main job: bound curves, thresholds, stopping times and loops checked against the bounds.
+"""The main job: a report made of experiments (``REPORT``), written as markdown with its figures
+and tables.
 
-``python -m empirical.report [--out report] [--seeds 10] [--generations 30] [--jobs 1]`` writes
-``report.md`` with its figures (PNG) and data (CSV, JSON lines) into ``--out``. Each section is a
-function returning markdown; the loops' records are kept in ``runs-*.jsonl`` and reused when the
-report is made again with the same settings (a sweep resumes where it stopped).
+``python -m empirical.report [--out report] [--quick | --full] [--jobs 1] [--quiet]`` (also
+``empirical report``) runs every experiment of ``REPORT`` (``empirical.experiments``) and writes
+into ``--out``: ``report.md``, every figure (PNG), every table as ``<name>.csv``, the claims
+table as ``claims.csv``, and ``report-files.json``, the list of the files the report wrote.
+Records stay in ``runs-<experiment>.jsonl``.
+
+Made again into the same folder, the report reuses every record whose spec is still asked for,
+runs what is missing and reports only what the current scale asks (never older records of other
+specs). Every file is replaced atomically; a figure or table the new report no longer makes is
+removed only if the previous ``report-files.json`` lists it (a file the report did not write is
+never deleted). One report writes a folder at a time (an advisory lock on ``report.md``).
 """
 
 from __future__ import annotations
@@ -11,369 +19,292 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
+import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import sympy
+from tqdm import tqdm
 
 import bounds
-from bounds import Accumulate, Augment, Proportion, Replace, bound, phase, power_law, stopping
-from bounds.io import write_text_atomic
-from bounds.kde import kde_loop_bound
-from bounds.plotting import save_figure, threshold_figure
+from bounds.io import FileBusyError, exclusive_lock, write_text_atomic
 from empirical import figures
-from empirical.records import read_records
-from empirical.spec import MODELS, TRUTHS
-from empirical.sweep import grid, sweep
-from empirical.truths import Gaussian, GaussianMixture
-from empirical.verify import (
-    check_calibrated_bound,
-    check_expected_tv,
-    check_propagation,
-    fit_power_law_constant,
-    gaussian_truth,
+from empirical.experiments import (
+    Claim,
+    Experiment,
+    Section,
+    Settings,
+    Table,
+    bounds_curves,
+    diffusion_loops,
+    kde_loops,
+    pending,
+    records_path,
+    run_experiment,
+    stopping,
+    threshold,
 )
+from empirical.records import RecordsFileError
 
-ALPHA = 0.2  # Li et al.'s TV rate N^(-1/5)
-KDE_BANDWIDTH = 0.2
-KDE_TRUTH = Gaussian(0.0, 1.0)
-DIFFUSION_WIDTH = 256
-DIFFUSION_GENERATIONS = 6
-DIFFUSION_TRUTH = GaussianMixture([0.5, 0.5], [[-1.5], [1.5]], [0.5, 0.5])
+__all__ = ["MANIFEST", "REPORT", "add_arguments", "build_report", "main", "run"]
 
-
-@dataclass(frozen=True)
-class Settings:
-    """What the report runs: seeds per loop, generations, loop size, worker processes."""
-
-    out: Path
-    seeds: int = 10
-    generations: int = 30
-    n: int = 1000
-    jobs: int = 1
-
-    def __post_init__(self) -> None:
-        bounds.validate.whole("seeds", self.seeds, minimum=10)
-        bounds.validate.whole("generations", self.generations, minimum=2)
-        bounds.validate.whole("n", self.n, minimum=10)
-        bounds.validate.whole("jobs", self.jobs, minimum=1)
+REPORT: tuple[Experiment, ...] = (
+    bounds_curves.EXPERIMENT,
+    threshold.EXPERIMENT,
+    stopping.EXPERIMENT,
+    kde_loops.EXPERIMENT,
+    diffusion_loops.EXPERIMENT,
+)
+MANIFEST = "report-files.json"
+_OWN = ("report.md", "claims.csv", MANIFEST)
+_FLAG = {"quick": " --quick", "default": "", "full": " --full"}
+_WRITTEN = re.compile(r"[a-z0-9][a-z0-9_-]*\.(png|csv|md)")
 
 
-# --- small writers -----------------------------------------------------------------------------
+# --- rendering ---------------------------------------------------------------------------------
 
 
-def _csv_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def _cell(value: object) -> str:
+    """A markdown cell: floats with 4 significant digits, booleans yes/no, "violated" and
+    "not supported" in bold."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        return f"{value:.4g}"
+    if value in ("violated", "not supported"):
+        return f"**{value}**"
+    return str(value).replace("|", "\\|")
+
+
+def markdown_table(table: Table) -> str:
+    """The caption, the shown rows as a markdown table, and a link to the CSV."""
+    parts = [f"{table.caption} Data: [`{table.name}.csv`]({table.name}.csv).".strip()]
+    shown = range(len(table.rows)) if table.shown_rows is None else table.shown_rows
+    if shown:
+        lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+        lines += ["| " + " | ".join(_cell(v) for v in table.rows[k]) + " |" for k in shown]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def csv_text(table: Table) -> str:
+    """Every row of ``table`` as CSV (floats in full precision, booleans true/false)."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, bool | np.bool_):
+            return "true" if value else "false"
+        return value.item() if isinstance(value, np.generic) else value
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow(table.columns)
+    writer.writerows([plain(v) for v in row] for row in table.rows)
     return buffer.getvalue()
 
 
-def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A markdown table; floats with 4 significant digits."""
-
-    def cell(value: object) -> str:
-        if isinstance(value, bool | np.bool_):
-            return "yes" if value else "**no**"
-        if isinstance(value, float | np.floating):
-            return f"{value:.4g}"
-        return str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-# --- sections ----------------------------------------------------------------------------------
-
-
-def _scenarios(n: int) -> dict[str, bounds.Scenario]:
-    return {
-        "replace": Replace(n),
-        "proportion": Proportion(n, 0.5),
-        "augment": Augment(n, 2 * n),
-        "accumulate": Accumulate(n, n),
-    }
-
-
-def section_bounds(settings: Settings) -> str:
-    """Theorem R's bound B_i for each scenario, the power-law error, i = 1..100."""
-    error = power_law(1.0, ALPHA)
-    i = np.arange(1, 101)
-    curves = {name: bound(s, error) for name, s in _scenarios(settings.n).items()}
-    values = {name: b.evaluate(i=i) for name, b in curves.items()}
-    rows = [[int(g), *(float(values[k][g - 1]) for k in values)] for g in i]
-    write_text_atomic(settings.out / "bounds.csv", _csv_text(["i", *values], rows))
-    figure = figures.bound_curves(i, values, f"eps(N) = N^-{ALPHA}, n = N = {settings.n}")
-    save_figure(figure, settings.out / "bounds.png")
-    limits = [[name, f"${sympy.latex(b.expr)}$", b.limit_value()] for name, b in curves.items()]
-    return "\n\n".join(
-        [
-            "## Theorem R: the bound B_i by scenario",
-            f"Error model ε(N) = C·N^(−α) with C = 1, α = {ALPHA}; n = N = {settings.n}, λ = 0.5,"
-            f" m = 2n (augment), m = n (accumulate). Values above 1 are vacuous for TV and drawn"
-            f" as they are. Data: `bounds.csv`.",
-            "![bounds](bounds.png)",
-            _table(["scenario", "B_i", "lim B_i"], limits),
-        ]
+def claims_table(sections: Sequence[Section]) -> Table:
+    claims: list[Claim] = [c for s in sections for c in s.claims]
+    return Table(
+        "claims",
+        ["claim", "figure", "numbers", "outcome"],
+        [[c.claim, c.figure, c.numbers, c.outcome] for c in claims],
+        caption="Every claim the sections test, with the figure or table that shows it, the"
+        " measured numbers and the outcome (supported, not supported, or not resolved at this"
+        " sample size).",
     )
 
 
-def section_threshold(settings: Settings) -> str:
-    """The synthetic-data threshold m*_i of ``augment``: table, figure and asymptotics."""
-    generations = np.array([2, 3, 5, 10, 20, 50, 100, 1000, 10000])
-    found = phase.power_law_thresholds(generations, ALPHA, settings.n)
-    rows = [
-        [
-            int(r["i"]),
-            r["m"],
-            r["m"] / settings.n,
-            r["m"] / (r["i"] * settings.n),
-            r["ratio"],
-            bool(c),
-        ]
-        for r, c in zip(found.rows(), found.certified, strict=True)
-    ]
-    save_figure(
-        threshold_figure((2, 5, 10, 20), ALPHA, n=settings.n), settings.out / "threshold.png"
-    )
-    exact = phase.threshold(2, settings.n, power_law(1.0, ALPHA), digits=30)
-    return "\n\n".join(
-        [
-            "## Phase transition in the amount of synthetic data",
-            "Scenario augment, ε(N) = N^(−α): as the synthetic amount m grows the bound first"
-            " rises, then falls past m*_i. Each threshold is certified by the sign of dB_i/dm on"
-            " both sides.",
-            "![threshold](threshold.png)",
-            _table(["i", "m*_i", "m*_i/n", "m*_i/(i n)", "B_i(m*)/B_i(0)", "certified"], rows),
-            f"At i = 2 the closed form (α^(−1/(1−α)) − 1)·n gives m*_2 = {exact.m} (30 digits)."
-            f" As i → ∞, m*_i/(i n) → {phase.asymptotic_slope(ALPHA):.6f} and the peak ratio"
-            f" grows like {phase.asymptotic_peak_constant(ALPHA):.6f}·i^(1−α).",
-        ]
-    )
+def _render(section: Section, note: str) -> str:
+    parts = [f"## {section.title}", *section.paragraphs]
+    parts += [markdown_table(t) for t in section.tables]
+    parts.append(f"*{note}*")
+    return "\n\n".join(parts)
 
 
-def section_stopping(settings: Settings) -> str:
-    """Optimal early stopping of the random-feature diffusion bound."""
-    del settings
-    sizes = np.array([1e3, 1e4, 1e5, 1e6])
-    rows = []
-    for width in (256, 4096):
-        result = stopping.early_stopped_error(sizes, width)
-        asymptotic = stopping.tau_star_asymptotic(sizes, width)
-        for k, size in enumerate(sizes):
-            rows.append([width, int(size), result.tau_exact[k], asymptotic[k], result.epsilon[k]])
-    return "\n\n".join(
-        [
-            "## Optimal early stopping (random-feature diffusion, Li et al.)",
-            "τ* is the positive root of 4Mτ⁵ + 3Nτ⁴ = M²N; ε is the Pinsker TV bound at"
-            " max(τ*, 1) with every constant 1. The asymptotic (MN/4)^(1/5) is accurate when"
-            " M ≫ N^(2/3).",
-            _table(["M", "N", "τ* exact", "(MN/4)^(1/5)", "ε(N) at τ*"], rows),
-        ]
-    )
+def _check_names(sections: Sequence[Section]) -> None:
+    """Figures and tables have distinct file names, every figure is referenced and every
+    reference drawn."""
+    seen = set(_OWN)
+    for section in sections:
+        text = "\n".join(section.paragraphs)
+        referenced = set(re.findall(r"\]\(([^)]+\.png)\)", text))
+        if referenced != set(section.figures):
+            raise ValueError(
+                f"section {section.title!r} references figures {sorted(referenced)} and draws"
+                f" {sorted(section.figures)}"
+            )
+        for name in [*section.figures, *(f"{t.name}.csv" for t in section.tables)]:
+            if name in seen:
+                raise ValueError(f"two parts of the report would write {name}")
+            seen.add(name)
 
 
-def _executor(settings: Settings) -> Executor | None:
-    return ProcessPoolExecutor(settings.jobs) if settings.jobs > 1 else None
+# --- building ----------------------------------------------------------------------------------
 
 
-def _run_sweep(runs: list, path: Path, settings: Settings) -> list[dict]:
-    executor = _executor(settings)
+def _previous_files(out: Path) -> set[str]:
+    """The files the previous report wrote (plain names only), from its manifest."""
     try:
-        sweep(runs, path, executor)
-    finally:
-        if executor is not None:
-            executor.shutdown()
-    keys = {run.key() for run in runs}  # only what these settings ask for, never stale records
-    return [r for r in read_records(path) if r["key"] in keys]
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {name for name in listed if isinstance(name, str) and _WRITTEN.fullmatch(name)}
 
 
-def section_kde(settings: Settings) -> str:
-    """KDE loops under every scenario: delta_i, Theorem R per run (level 1), explicit constants
-    (level 2)."""
-    scenarios = _scenarios(settings.n)
-    runs = grid(
-        list(scenarios.values()),
-        [MODELS.component("kde", bandwidth=KDE_BANDWIDTH)],
-        [TRUTHS.describe(KDE_TRUTH)],
-        range(settings.seeds),
-        settings.generations,
-        real=("fresh",),
-    )
-    start = time.perf_counter()
-    records = _run_sweep(runs, settings.out / "runs-kde.jsonl", settings)
-    elapsed = time.perf_counter() - start
-    level1 = check_propagation(records)
-    by_name = {name: [r for r in records if r["scenario"]["name"] == name] for name in scenarios}
-    explicit = {
-        name: kde_loop_bound(s, gaussian_truth(KDE_TRUTH), KDE_BANDWIDTH, settings.generations)
-        for name, s in scenarios.items()
-        if not s.keeps_synthetic
-    }
-    figure = figures.delta_by_generation(
-        by_name, {k: v.total for k, v in explicit.items()}, "KDE loop"
-    )
-    save_figure(figure, settings.out / "kde.png")
-    level2_rows = []
-    for name, result in explicit.items():
-        checked = check_expected_tv(by_name[name], result.total)
-        for row in checked:
-            if row["generation"] in (1, 2, 5, 10, settings.generations):
-                level2_rows.append(
-                    [
-                        name,
-                        row["generation"],
-                        row["mean_delta"],
-                        row["half_width"],
-                        row["bound"],
-                        row["ratio"],
-                        row["holds"],
-                    ]
+def _sections(
+    experiments: Sequence[Experiment], settings: Settings, progress: bool, quiet: bool
+) -> list[tuple[Section, str]]:
+    executor: Executor | None = ProcessPoolExecutor(settings.jobs) if settings.jobs > 1 else None
+    done: list[tuple[Section, str]] = []
+    try:
+        bar = tqdm(experiments, desc="report", unit="section", disable=not progress)
+        for experiment in bar:
+            bar.set_postfix_str(experiment.name)
+            todo = len(pending(experiment, settings))
+            total = len({s.key() for s in experiment.specs(settings)})
+            runs = tqdm(
+                total=todo, desc=experiment.name, unit="run", leave=False, disable=not progress
+            )
+            start = time.perf_counter()
+            with runs:
+                section = run_experiment(
+                    experiment, settings, executor, lambda spec, records, bar=runs: bar.update()
                 )
-    later = [r for r in level1 if r["generation"] > 1]  # at i = 1, delta_1 = eps_1 exactly
-    worst = min(later, key=lambda r: r["margin"])
-    worst_scenario = next(r for r in records if r["key"] == worst["run"])["scenario"]["name"]
-    return "\n\n".join(
-        [
-            "## Kernel density estimation in the loop",
-            f"Gaussian KDE, h = {KDE_BANDWIDTH}, truth N(0, 1), fresh real data each generation,"
-            f" {settings.seeds} seeds × {len(scenarios)} scenarios × {settings.generations}"
-            f" generations ({elapsed:.1f} s). TV is exact up to the reported quadrature error."
-            " Solid: mean δ_i over seeds (band: min–max); dashed: the explicit-constant bound on"
-            " E δ_i (not defined for accumulate, whose kept synthetic sets are reused).",
-            "![kde](kde.png)",
-            "**Level 1 (Theorem R in every run).**"
-            f" {sum(r['holds'] for r in level1)} of {len(level1)} (run, generation) rows hold."
-            f" Beyond generation 1 (where δ_1 = ε_1 exactly) the smallest margin"
-            f" ε_i + Σ_j w_ij δ_j − δ_i is {worst['margin']:.3g} ({worst_scenario}, i ="
-            f" {worst['generation']}), against a quadrature tolerance of {worst['tolerance']:.2g}."
-            " For two-component mixtures (replace, proportion, augment) the convexity step is an"
-            " identity, so margins there come from the triangle inequality alone.",
-            "**Level 2 (explicit constants).** Mean δ_i over seeds with a t interval (Bonferroni"
-            " over generations, failure probability 0.01) against the bound of `bounds.kde`:",
-            _table(["scenario", "i", "mean δ_i", "±", "bound", "mean/bound", "holds"], level2_rows),
-        ]
-    )
+            elapsed = time.perf_counter() - start
+            if total:
+                note = (
+                    f"{total} runs in `{records_path(experiment, settings).name}` ({todo} run now,"
+                    f" {total - todo} reused); {elapsed:.1f} s."
+                )
+            else:
+                note = f"Computed from the bounds; {elapsed:.1f} s."
+            if not quiet:
+                tqdm.write(f"{experiment.name}: {note.replace('`', '')}", file=sys.stderr)
+            done.append((section, note))
+    except BaseException:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+        raise
+    if executor is not None:
+        executor.shutdown()
+    return done
 
 
-def section_diffusion(settings: Settings) -> str:
-    """The random-feature diffusion model in the loop: densities, Theorem R (level 1), and the
-    N^(-1/5) rate with its constant fitted on generation-1 runs, checked on held-out loops
-    (level 3)."""
-    model = MODELS.component("diffusion", width=DIFFUSION_WIDTH)
-    truth = TRUTHS.describe(DIFFUSION_TRUTH)
-    n, generations = settings.n, min(settings.generations, DIFFUSION_GENERATIONS)
-    sizes = [n // 4, n // 2, n, 2 * n]
-    calibration_runs = grid([Replace(N) for N in sizes], [model], [truth], range(2), 1)
-    calibration = _run_sweep(
-        calibration_runs, settings.out / "runs-diffusion-calibration.jsonl", settings
-    )
-    held_out_runs = grid(
-        [Augment(n, k * n) for k in (1, 2, 4)], [model], [truth], [100], generations
-    )
-    held_out = _run_sweep(held_out_runs, settings.out / "runs-diffusion-held-out.jsonl", settings)
-    C = fit_power_law_constant(calibration, ALPHA)
-    level3 = check_calibrated_bound(held_out, power_law(C, ALPHA))
-    level1 = check_propagation(calibration + held_out)
-    log_n = np.log([r["N"] for r in calibration])
-    slope = float(np.polyfit(log_n, np.log([r["delta"] for r in calibration]), 1)[0])
-    figures.diffusion_generations(
-        settings.out / "diffusion.png",
-        scenario=Augment(n, 2 * n),
-        generations=min(generations, 5),
-        width=DIFFUSION_WIDTH,
-        truth=DIFFUSION_TRUTH,
-    )
-    rows = [
-        [
-            r["scenario"],
-            r["generation"],
-            r["delta"],
-            r["bound"],
-            r["margin"],
-            r["holds"],
-            r["eps_within"],
-        ]
-        for r in level3
-    ]
-    return "\n\n".join(
-        [
-            "## Diffusion with a random-feature score in the loop",
-            f"Score (1/M)·A·relu(Wx + U e(t)), M = {DIFFUSION_WIDTH}, A trained by the closed-form"
-            " gradient flow; the probability-flow sampler's output density is computed exactly,"
-            " so TV needs no samples. Truth: the mixture ½N(−1.5, 0.5) + ½N(1.5, 0.5).",
-            "![diffusion](diffusion.png)",
-            f"**Level 1.** Theorem R holds in {sum(r['holds'] for r in level1)} of {len(level1)}"
-            " (run, generation) rows of the runs below.",
-            f"**The rate.** On generation 1 (N = {', '.join(map(str, sizes))}, two seeds each),"
-            f" log δ_1 against log N has slope {slope:.3f}; Li et al.'s bound decays like"
-            f" N^(−1/5) (slope −0.2), and an upper bound may be less steep than the truth.",
-            f"**Level 3 (calibrated rate).** The smallest C with ε_1 ≤ C·N^(−1/5) on those"
-            f" calibration runs is C = {C:.4g}. With it, Theorem R's bound for augment (n = {n},"
-            f" held-out seed, m = n, 2n, 4n, {generations} generations) against the measured δ_i:",
-            _table(
-                ["scenario", "i", "δ_i", "bound B_i", "margin", "holds", "ε_i ≤ C N_i^(−1/5)"], rows
-            ),
-            "The last column checks the assumption behind the bound, that one constant serves"
-            " every generation: the learning error ε_i = TV(p_i, q_i) of each held-out generation"
-            " against the calibrated rate at its own training-set size.",
-        ]
-    )
+def build_report(
+    settings: Settings,
+    experiments: Sequence[Experiment] = REPORT,
+    *,
+    progress: bool = False,
+    quiet: bool = True,
+) -> Path:
+    """Run ``experiments`` at ``settings`` and write the report into ``settings.out``; return
+    the path of ``report.md``. ``progress`` shows tqdm bars on stderr (per experiment and per
+    run); ``quiet`` False prints one line per experiment there."""
+    names = [e.name for e in experiments]
+    if len(set(names)) != len(names):
+        raise ValueError(f"experiments must have distinct names, got {names}")
+    out = settings.out
+    out.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(out / "report.md"):
+        parts = _sections(experiments, settings, progress, quiet)
+        sections = [section for section, _ in parts]
+        _check_names(sections)
+        claims = claims_table(sections)
+        written = ["report.md", "claims.csv", MANIFEST]
+        for section in sections:
+            for name, figure in section.figures.items():
+                figures.save(figure, out / name)
+                written.append(name)
+            for table in section.tables:
+                write_text_atomic(out / f"{table.name}.csv", csv_text(table))
+                written.append(f"{table.name}.csv")
+        write_text_atomic(out / "claims.csv", csv_text(claims))
+        header = (
+            "# Self-consuming generative models: bounds and checks\n\n"
+            f"Made by `python -m empirical.report{_FLAG[settings.scale]}` (version"
+            f" {bounds.__version__}), scale {settings.scale}. Hidden constants of the theory are"
+            " 1, and the approximation and prior terms of the diffusion bound 0, unless a"
+            " section says otherwise. Each section says which runs its figures and tables"
+            " draw; records are in `runs-*.jsonl`."
+        )
+        body = [header, "## Claims", markdown_table(claims)]
+        body += [_render(section, note) for section, note in parts]
+        path = write_text_atomic(out / "report.md", "\n\n".join(body) + "\n")
+        previous = _previous_files(out)
+        manifest = {"written_by": "empirical.report", "files": sorted(written)}
+        write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+        for name in sorted(previous - set(written)):
+            stale = out / name
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink()
+    return path
 
 
-SECTIONS: tuple[Callable[[Settings], str], ...] = (
-    section_bounds,
-    section_threshold,
-    section_stopping,
-    section_kde,
-    section_diffusion,
-)
+# --- command line ------------------------------------------------------------------------------
 
 
-def build_report(settings: Settings) -> Path:
-    """Run every section and write ``report.md`` into ``settings.out``."""
-    settings.out.mkdir(parents=True, exist_ok=True)
-    header = (
-        "# Self-consuming generative models: bounds and checks\n\n"
-        f"Made by `python -m empirical.report` (version {bounds.__version__}) with seeds ="
-        f" {settings.seeds}, generations = {settings.generations}, n = {settings.n}. Every"
-        " hidden constant of the theory is 1 unless a section says otherwise."
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The report's options, for ``python -m empirical.report`` and ``empirical report``."""
+    parser.add_argument("--out", default="report", help="output folder (default: report)")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument(
+        "--quick",
+        dest="scale",
+        action="store_const",
+        const="quick",
+        help="CI-sized runs: the whole report in about a minute",
     )
-    parts = [header]
-    for section in SECTIONS:
-        start = time.perf_counter()
-        parts.append(section(settings))
-        print(f"{section.__name__}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
-    return write_text_atomic(settings.out / "report.md", "\n\n".join(parts) + "\n")
+    size.add_argument(
+        "--full",
+        dest="scale",
+        action="store_const",
+        const="full",
+        help="more seeds and generations",
+    )
+    parser.set_defaults(scale="default", report_prog=parser.prog)
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes for the runs (default: 1)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the report from parsed ``add_arguments`` options; 0 on success, 2 on bad settings
+    (or a foreign records file), 1 if another report is writing the folder, 130 on Ctrl-C."""
+    prog = getattr(args, "report_prog", "empirical report")
+    try:
+        settings = Settings(Path(args.out), args.scale, args.jobs)
+    except (TypeError, ValueError) as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    progress = not args.quiet and sys.stderr.isatty()
+    try:
+        path = build_report(settings, progress=progress, quiet=args.quiet)
+    except FileBusyError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 1
+    except RecordsFileError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; finished runs are kept, run again to resume", file=sys.stderr)
+        return 130
+    print(f"wrote {path}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m empirical.report",
         description="Compute bound curves and thresholds, run loops, check the bounds, report.",
-        epilog="example: python -m empirical.report --out report --seeds 20 --jobs 2",
+        epilog="example: python -m empirical.report --out report --quick --jobs 2",
     )
-    parser.add_argument("--out", default="report", help="output folder (default: report)")
-    parser.add_argument("--seeds", type=int, default=10, help="seeds per loop (>= 10)")
-    parser.add_argument("--generations", type=int, default=30, help="generations per loop")
-    parser.add_argument("--n", type=int, default=1000, help="real-data size of the loops")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes for the loops")
-    args = parser.parse_args(argv)
-    try:
-        settings = Settings(Path(args.out), args.seeds, args.generations, args.n, args.jobs)
-    except (TypeError, ValueError) as error:
-        print(f"python -m empirical.report: error: {error}", file=sys.stderr)
-        return 2
-    path = build_report(settings)
-    print(f"wrote {path}")
-    return 0
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

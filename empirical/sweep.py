@@ -92,10 +92,13 @@ def sweep(
     path: str | os.PathLike,
     executor: Executor | None = None,
     on_done: Callable[[RunSpec, list[dict]], None] | None = None,
+    runner: Callable[[RunSpec], list[dict]] = run,
 ) -> int:
     """Run every spec not yet recorded in ``path``, appending records as runs finish.
 
-    ``executor`` None runs them one after another here. Returns the number of runs executed.
+    ``executor`` None runs them one after another here. ``runner`` runs one spec (default
+    ``empirical.loop.run``; another must return that run's records, e.g. with extra fields, and
+    be picklable for a process pool). Returns the number of runs executed.
     Records of one run stay together and in generation order; runs land in finishing order.
     Raises ``bounds.io.FileBusyError`` if another process is writing ``path``.
     """
@@ -109,9 +112,9 @@ def sweep(
         todo = list({spec.key(): spec for spec in specs if spec.key() not in done}.values())
         if executor is None:
             for spec in todo:
-                _finish(path, spec, run(spec), on_done)
+                _finish(path, spec, runner(spec), on_done)
             return len(todo)
-        futures: dict[Future, RunSpec] = {executor.submit(run, spec): spec for spec in todo}
+        futures: dict[Future, RunSpec] = {executor.submit(runner, spec): spec for spec in todo}
         for future in as_completed(futures):
             _finish(path, futures[future], future.result(), on_done)
         return len(todo)
