@@ -29,6 +29,7 @@ from empirical.loop import run_loop
 from empirical.truths import Gaussian
 
 __all__ = [
+    "new_figure",
     "bound_curves",
     "delta_by_generation",
     "densities",
@@ -42,7 +43,7 @@ __all__ = [
 _TV_ONE = {"color": "grey", "ls": ":", "lw": 1.2, "label": "TV = 1 (above: vacuous)"}
 
 
-def _figure(width: float = 6.0, height: float = 4.0) -> Figure:
+def new_figure(width: float = 6.0, height: float = 4.0) -> Figure:
     """A figure on an Agg canvas (no pyplot, no global state)."""
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
@@ -81,7 +82,7 @@ def bound_curves(
     its own values need), its finite limit as i -> oo dashed where given, TV = 1 drawn where a
     curve or its limit reaches it; values drawn as they are."""
     limits = {} if limits is None else limits
-    fig = _figure(8.0, 6.0)
+    fig = new_figure(8.0, 6.0)
     axes = fig.subplots(2, (len(values) + 1) // 2, squeeze=False).ravel()
     for k, (ax, (name, curve)) in enumerate(zip(axes, values.items(), strict=False)):
         ax.plot(i, curve, color=f"C{k}", label=f"$B_i$, {name}")
@@ -111,7 +112,7 @@ def threshold_curves(
 ) -> Figure:
     """B_i(m) against m/n (log axis) for a few generations i, each threshold m*_i marked at
     (m*_i/n, B_i(m*_i)), TV = 1 drawn where a curve reaches it."""
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     for k, (i, curve) in enumerate(curves.items()):
         ax.plot(ratios, curve, color=f"C{k}", label=f"$B_{{{i}}}(m)$")
@@ -134,7 +135,7 @@ def delta_by_generation(
 ) -> Figure:
     """Mean delta_i over the runs of each group of records (band: min-max over those runs), and
     a bound per group where given (dashed, same colour, its own legend entry)."""
-    fig = _figure(6.5, 4.5)
+    fig = new_figure(6.5, 4.5)
     ax = fig.add_subplot()
     shown: list[float] = []
     for k, (name, rows) in enumerate(records.items()):
@@ -166,7 +167,7 @@ def densities(
 ) -> Figure:
     """Densities on the points ``x``: each (label, values) of ``curves`` in viridis order, the
     truth dashed black."""
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     cmap = matplotlib.colormaps["viridis"]
     for k, (label, values) in enumerate(curves):

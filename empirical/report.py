@@ -39,13 +39,16 @@ from empirical.experiments import (
     Section,
     Settings,
     Table,
+    accumulation,
     bounds_curves,
     diffusion_loops,
     kde_loops,
     pending,
+    real_share,
     records_path,
     run_experiment,
     stopping,
+    synthetic_amount,
     threshold,
 )
 from empirical.records import RecordsFileError
@@ -57,6 +60,9 @@ REPORT: tuple[Experiment, ...] = (
     threshold.EXPERIMENT,
     stopping.EXPERIMENT,
     kde_loops.EXPERIMENT,
+    synthetic_amount.EXPERIMENT,
+    real_share.EXPERIMENT,
+    accumulation.EXPERIMENT,
     diffusion_loops.EXPERIMENT,
 )
 MANIFEST = "report-files.json"

@@ -164,3 +164,17 @@ def test_help_shows_an_example(command, capsys):
         cli.main([command, "--help"])
     assert stop.value.code == 0
     assert f"example:\n  bounds {command}" in capsys.readouterr().out
+
+
+def test_a_figure_takes_its_format_from_its_own_name(tmp_path):
+    """No suffix: PNG (the temporary file's random name never decides the format)."""
+    from bounds import plotting
+
+    figure = plotting.curve_figure(np.arange(3.0), np.arange(3.0), "i", "t")
+    plotting.save_figure(figure, tmp_path / "plain")
+    plotting.save_figure(figure, tmp_path / "vector.svg")
+    assert (tmp_path / "plain").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (tmp_path / "vector.svg").read_bytes()[:400]
+    with pytest.raises(ValueError, match="cannot write 'xyz'"):
+        plotting.save_figure(figure, tmp_path / "f.xyz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain", "vector.svg"]

@@ -21,7 +21,8 @@ from bounds.kde_martingale import kde_martingale_bound
 from bounds.kde_population import accumulate_variances
 from empirical.experiments import Claim, Experiment, Section, Settings, Table
 from empirical.experiments.real_share import welch_interval
-from empirical.experiments.synthetic_amount import GAUSSIAN_TRUTH, TRUTH, new_figure
+from empirical.experiments.synthetic_amount import GAUSSIAN_TRUTH, TRUTH
+from empirical.figures import new_figure
 from empirical.spec import MODELS, RunSpec
 
 __all__ = ["EXPERIMENT"]

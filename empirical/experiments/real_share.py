@@ -17,13 +17,21 @@ from scipy import stats
 
 from bounds import Proportion
 from empirical.experiments import Claim, Experiment, Section, Settings, Table
-from empirical.experiments.synthetic_amount import TRUTH, new_figure
+from empirical.experiments.synthetic_amount import TRUTH
+from empirical.figures import new_figure
 from empirical.spec import MODELS, RunSpec
 
 __all__ = ["EXPERIMENT", "welch_interval"]
 
 SHARES = (0.0, 0.1, 0.25, 0.5, 1.0)
 SIZES = (250, 1000, 4000)
+
+
+def _grid(settings: Settings) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """(real shares, sizes): the quick report keeps three shares and two sizes."""
+    return settings.pick(((0.0, 0.5, 1.0), (250, 1000)), (SHARES, SIZES), (SHARES, SIZES))
+
+
 MODEL = MODELS.component("kde", bandwidth="scott")
 
 
@@ -38,8 +46,8 @@ def _seeds(settings: Settings) -> int:
 def _specs(settings: Settings) -> list[RunSpec]:
     return [
         RunSpec(Proportion(N, lam), MODEL, TRUTH, _generations(settings), seed, "fresh")
-        for N in SIZES
-        for lam in SHARES
+        for N in _grid(settings)[1]
+        for lam in _grid(settings)[0]
         for seed in range(_seeds(settings))
     ]
 
@@ -55,9 +63,10 @@ def welch_interval(a: np.ndarray, b: np.ndarray, failure_probability: float) -> 
 
 def _analyse(records: list[dict], settings: Settings) -> Section:
     G = _generations(settings)
+    shares, sizes = _grid(settings)
     cell: dict[tuple[int, float], dict[int, np.ndarray]] = {}
-    for N in SIZES:
-        for lam in SHARES:
+    for N in sizes:
+        for lam in shares:
             rows = [
                 r
                 for r in records
@@ -72,27 +81,27 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
     fig = new_figure(10, 4.2)
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     table = []
-    for k, N in enumerate(SIZES):
-        final = [cell[(N, lam)]["delta"][G - 1] for lam in SHARES]
+    for k, N in enumerate(sizes):
+        final = [cell[(N, lam)]["delta"][G - 1] for lam in shares]
         means = np.array([f.mean() for f in final])
         ses = np.array([f.std(ddof=1) / math.sqrt(f.size) for f in final])
         left.errorbar(
-            SHARES, means, 2 * ses, fmt="o-", color=f"C{k}", label=f"measured δ_G, N = {N}"
+            shares, means, 2 * ses, fmt="o-", color=f"C{k}", label=f"measured δ_G, N = {N}"
         )
-        for lam, f, mean in zip(SHARES, final, means, strict=True):
+        for lam, f, mean in zip(shares, final, means, strict=True):
             eps_max = float(cell[(N, lam)]["epsilon"].mean(axis=1).max())
             theorem = G * eps_max if lam == 0 else eps_max * (1 - (1 - lam) ** G) / lam
             table.append([N, lam, f.size, float(mean), float(f.std(ddof=1)), eps_max, theorem])
-        bounds_line = [row[-1] for row in table[-len(SHARES) :]]
+        bounds_line = [row[-1] for row in table[-len(shares) :]]
         left.plot(
-            SHARES, bounds_line, "--", color=f"C{k}", label=f"Theorem R with measured ε, N = {N}"
+            shares, bounds_line, "--", color=f"C{k}", label=f"Theorem R with measured ε, N = {N}"
         )
     left.set_yscale("log")
     left.set_xlabel("real share λ")
     left.set_ylabel(f"TV at generation G = {G}")
     left.legend(fontsize=6)
-    middle = SIZES[len(SIZES) // 2]
-    for k, lam in enumerate(SHARES):
+    middle = sizes[len(sizes) // 2]
+    for k, lam in enumerate(shares):
         delta = cell[(middle, lam)]["delta"]
         right.plot(
             range(1, G + 1), delta.mean(axis=1), "o-", ms=3, color=f"C{k}", label=f"λ = {lam:g}"
@@ -107,13 +116,13 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
         fontsize=9,
     )
     fig.tight_layout()
-    p = 0.01 / len(SIZES)
+    p = 0.01 / len(sizes)
     share = [
         (N, welch_interval(cell[(N, 0.0)]["delta"][G - 1], cell[(N, 0.5)]["delta"][G - 1], p))
-        for N in SIZES
+        for N in sizes
     ]
     size = welch_interval(
-        cell[(SIZES[0], 0.5)]["delta"][G - 1], cell[(SIZES[-1], 0.5)]["delta"][G - 1], 0.01
+        cell[(sizes[0], 0.5)]["delta"][G - 1], cell[(sizes[-1], 0.5)]["delta"][G - 1], 0.01
     )
     within = all(row[3] <= row[-1] for row in table)
 
@@ -135,7 +144,7 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
         Claim(
             "Claim 2: a larger training set keeps δ_G lower (λ = ½)",
             "real-share.png",
-            f"δ_G(N={SIZES[0]}) − δ_G(N={SIZES[-1]}) ∈ [{size[1]:.3g}, {size[2]:.3g}]",
+            f"δ_G(N={sizes[0]}) − δ_G(N={sizes[-1]}) ∈ [{size[1]:.3g}, {size[2]:.3g}]",
             outcome([size]),
         ),
     )

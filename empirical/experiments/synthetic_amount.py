@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from bounds import Augment, bound, phase, power_law
 from bounds.kde import GaussianTruth
 from bounds.kde_martingale import kde_martingale_bound
 from empirical.experiments import Claim, Experiment, Section, Settings, Table
+from empirical.figures import new_figure
 from empirical.spec import MODELS, TRUTHS, Component, RunSpec
 from empirical.verify import check_rise_and_fall, fit_power_law_constant
 
@@ -43,16 +42,10 @@ LEARNERS = {
 """Name -> (model, TV rate alpha of eps(N) = C N^-alpha, None where eps does not vanish)."""
 
 
-def new_figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def _seeds(settings: Settings, learner: str) -> int:
     if learner == "diffusion":
         return settings.pick(0, 12, 40)
-    return settings.pick(24, 120, 400)
+    return settings.pick(12, 120, 400)
 
 
 def _generations(settings: Settings) -> int:
@@ -64,7 +57,7 @@ def _ratios(settings: Settings, learner: str) -> tuple[float, ...]:
     its grid stops at 16 n, and the quick report leaves it out."""
     if learner == "diffusion":
         return settings.pick((), (0, 1, 4, 16), (0, 0.25, 1, 4, 16, 64))
-    return M_OVER_N
+    return settings.pick((0, 1, 16, 64), M_OVER_N, M_OVER_N)
 
 
 def _specs(settings: Settings) -> list[RunSpec]:
@@ -123,19 +116,15 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
     shown = [i for i in SHOWN if i <= _generations(settings)]
     figures, rows, claims = {}, [], []
     learners = [name for name in LEARNERS if _ratios(settings, name)]
-    dense_kde = np.unique(np.concatenate([np.geomspace(0.05, M_OVER_N[-1], 8), M_OVER_N]))
-    dense_kde = np.round(dense_kde * N_REAL).astype(int)
-    population = {
-        name: _population_curves(name, _generations(settings), dense_kde)
-        for name in learners
-        if name != "diffusion"
-    }
+    population = {}
     for k, name in enumerate(learners):
         alpha = LEARNERS[name][1]
         ratios = _ratios(settings, name)
         ms = [round(r * N_REAL) for r in ratios]
         x = np.array(ms) / N_REAL
         dense = np.concatenate([[0.0], np.geomspace(0.05, ratios[-1], 60)]) * N_REAL
+        dense_kde = np.unique(np.concatenate([np.geomspace(0.05, ratios[-1], 8), ratios]))
+        dense_kde = np.round(dense_kde * N_REAL).astype(int)
         fig = new_figure(4.2 * len(shown), 4.2)
         learner_records = [
             r for (n, _), g in by.items() if n == name for v in g.values() for r in v
@@ -154,7 +143,9 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
             ax.plot(x, mean, "o-", color="C0", label="measured mean δ_i (±2 se)")
             ax.plot(x, eps.mean(axis=0), "s--", color="C2", label="measured mean ε_i")
             top = mean.max()
-            if name in population:
+            if name != "diffusion":
+                if name not in population:
+                    population[name] = _population_curves(name, _generations(settings), dense_kde)
                 curves = population[name]
                 ax.plot(
                     dense_kde / N_REAL,
