@@ -114,6 +114,12 @@ class Bound:
             return self._unrolled[i - 1]
         return self.expr.subs(S.i, i).doit()
 
+    @property
+    def numeric_expr(self) -> sp.Expr:
+        """The formula numbers are computed from: ``expr`` rewritten without cancellation where
+        floating point would lose digits (same value; uses ``symbols.xlog1py`` and friends)."""
+        return self._stable if self._stable is not None else self.expr
+
     def substituted(self) -> sp.Expr:
         """The formula with every parameter but i replaced by its default value."""
         values = {**self.scenario.symbols(), **self.error.values}
@@ -296,10 +302,7 @@ class Bound:
 
     def _compiled(self, backend: str) -> Callable:
         if backend not in self._cache:
-            expr = self._stable if self._stable is not None else self.expr
-            self._cache[backend] = sp.lambdify(
-                self.symbols, expr, _IMPLEMENTATIONS[backend], cse=True
-            )
+            self._cache[backend] = compile_formula(self.symbols, self.numeric_expr, backend)
         return self._cache[backend]
 
     @cached_property
@@ -598,6 +601,12 @@ _IMPLEMENTATIONS = {
         "mpmath",
     ],
 }
+
+
+def compile_formula(symbols: tuple, expr: sp.Expr, backend: str) -> Callable:
+    """``expr`` as a function of ``symbols`` for ``backend`` "numpy" or "mpmath", with the special
+    functions of ``bounds.symbols`` implemented and common subexpressions computed once."""
+    return sp.lambdify(symbols, expr, _IMPLEMENTATIONS[backend], cse=True)
 
 
 def bound(scenario: Scenario, error: ErrorModel) -> Bound:

@@ -45,8 +45,10 @@ class Scenario(ABC):
     #: How ``bounds.propagation`` evaluates B_i: "closed" (a formula in i), "partial sums" (a
     #: closed form with a sum over earlier generations) or "recursion" (unrolled, finite horizon).
     evaluation: ClassVar[str] = "closed"
-    #: The parameter holding the amount of synthetic data per generation, if there is one.
+    #: The parameter holding the amount of synthetic data per generation, if there is one, and
+    #: the one holding the size of the real set beside it.
     synthetic: ClassVar[str | None] = None
+    real: ClassVar[str | None] = None
     #: Assumptions of the bound beyond those every scenario shares.
     bound_assumptions: ClassVar[tuple[str, ...]] = ()
 
@@ -279,6 +281,7 @@ class _RealPlusSynthetic(Scenario):
     n: int
     m: int
     synthetic: ClassVar[str | None] = "m"
+    real: ClassVar[str | None] = "n"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n", validate.whole("n", self.n, minimum=1))
