@@ -44,6 +44,12 @@ class xlog1py(sp.Function):  # noqa: N801 - named as scipy.special.xlog1py, whic
             return x / (1 + y)
         raise ArgumentIndexError(self, argindex)
 
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        x, y = self.args
+        if x.is_zero:
+            return sp.Float(0)
+        return (x * sp.log(1 + y))._eval_evalf(prec)
+
 
 geometric_sum = sp.Function("geometric_sum")
 """geometric_sum(q, c) = sum_{k<c} (1-q)^k = (1 - (1-q)^c)/q, with the value c at q = 0."""
