@@ -116,6 +116,16 @@ class Threshold:
         """True when the bound's slope is positive below m* and negative above it."""
         return self.exists and self.slope_below > 0 > self.slope_above
 
+    @property
+    def m_over_n(self) -> Number | None:
+        """m*/n, computed at the result's own precision (None when there is no threshold)."""
+        if self.m is None:
+            return None
+        if self.digits is None:
+            return self.m / self.n
+        with mp.workdps(self.digits + 10):
+            return Digits(self.m / self.n, self.digits)
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: float results as JSON numbers, mpmath results as decimal strings with
         exactly ``digits`` significant digits (a float would keep only about 16)."""
@@ -137,7 +147,7 @@ class Threshold:
             "digits": self.digits,
             "x": out(self.x),
             "m": out(self.m),
-            "m_over_n": out(None if self.m is None else self.m / self.n),
+            "m_over_n": out(self.m_over_n),
             "peak": out(self.peak),
             "ratio": out(self.ratio),
             "bracket": None if self.bracket is None else [out(v) for v in self.bracket],
@@ -151,7 +161,7 @@ class Threshold:
         d = self.digits
         return (
             f"generation {self.i}, n = {self.n:g}: m* = {_show(self.m, d)} "
-            f"(m*/n = {_show(self.m / self.n, d)}), peak B = {_show(self.peak, d)} "
+            f"(m*/n = {_show(self.m_over_n, d)}), peak B = {_show(self.peak, d)} "
             f"= {_show(self.ratio, d)} x B(0) [{self.method}]"
         )
 

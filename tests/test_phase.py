@@ -356,6 +356,8 @@ def test_printed_results_show_exactly_the_digits_computed(digits):
     reference = phase.threshold(5, 1000, digits=digits + 20)
     with mp.workdps(digits + 30):
         assert abs(mp.mpf(shown) / reference.m - 1) < mp.mpf(10) ** (1 - digits)
+        ratio = str(t).split("m*/n = ")[1].split(")")[0]  # every printed digit is right
+        assert abs(mp.mpf(ratio) / (reference.m / 1000) - 1) < mp.mpf(10) ** (1 - digits)
 
 
 # --------------------------------------------------------------------------- extreme inputs
