@@ -235,6 +235,11 @@ class PowerLawThresholds:
     slope_above: np.ndarray
     certified: np.ndarray = field(repr=False)
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the broadcast shape and ``rows()``."""
+        certified = [bool(c) for c in self.certified.ravel()]
+        return {"shape": list(self.m.shape), "rows": self.rows(), "certified": certified}
+
     def rows(self) -> list[dict[str, float]]:
         """One dict per (flattened) entry, with the columns above."""
         names = ("i", "n", "alpha", "C", "x", "m", "peak", "ratio", "slope_below", "slope_above")
@@ -271,6 +276,32 @@ class OneStepThreshold:
     def certified(self) -> bool:
         """True when the slope is positive below m* and negative above it."""
         return self.exists and self.slope_below > 0 > self.slope_above
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready, as ``Threshold.to_dict`` (decimal strings when ``digits`` was asked)."""
+        digits = None if not isinstance(self.critical_delta, Digits) else self.critical_delta.digits
+
+        def out(value: Number | None) -> float | str | None:
+            if value is None:
+                return None
+            return float(value) if digits is None else _show(value, digits)
+
+        return {
+            "n": self.n,
+            "delta": self.delta,
+            "model": self.model,
+            "critical_delta": out(self.critical_delta),
+            "rises_at_zero": self.rises_at_zero,
+            "exists": self.exists,
+            "certified": self.certified,
+            "reason": self.reason,
+            "method": self.method,
+            "m": out(self.m),
+            "peak": out(self.peak),
+            "bracket": None if self.bracket is None else [out(v) for v in self.bracket],
+            "slope_below": out(self.slope_below),
+            "slope_above": out(self.slope_above),
+        }
 
 
 def _show(value: Number, digits: int | None = None) -> str:
@@ -926,7 +957,7 @@ def one_step_threshold(
     delta = validate.real("delta", delta, 0.0)
     model = _model(error_model)
     if digits is not None:
-        digits = validate.whole("digits", digits, minimum=1)
+        digits = _digits(digits)
     f = _compile(model)
     with mp.workdps((digits or 15) + 15):
         n_mp, d_mp = mp.mpf(n), mp.mpf(delta)
@@ -984,7 +1015,7 @@ def one_step_threshold(
 
 
 def _out(value: Number, digits: int | None) -> Number:
-    return float(value) if digits is None else +value
+    return float(value) if digits is None else Digits(value, digits)
 
 
 def _scan_one_step(slope, n: float) -> tuple[float, float] | str:

@@ -9,6 +9,8 @@ delta_i. ``bound(scenario, error)`` returns B_i as a :class:`Bound`. The formula
 scenario (``Scenario.closed_form``, ``limit_form``, ``induction_step``); this module compiles them
 once for vectorised numpy and arbitrary-precision mpmath evaluation, dispatching on
 ``Scenario.evaluation`` ("closed", "partial sums", "recursion") through one table per operation.
+It is longer than most modules because those evaluators, the input checks they share and the
+convergence tests of the limit belong to one object, :class:`Bound`.
 """
 
 from __future__ import annotations
@@ -350,6 +352,8 @@ def _float_array(name: str, raw: object) -> np.ndarray:
         raise TypeError(f"{name} must be real, got {raw!r}")
     try:
         return np.asarray(raw, dtype=float)
+    except OverflowError:
+        raise ValueError(f"{name} must be finite in floating point, got {raw!r}") from None
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number or an array of them, got {raw!r}") from None
 

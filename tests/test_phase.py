@@ -394,3 +394,24 @@ def test_huge_generations_are_refused_not_wrapped_around():
 def test_digits_are_whole_numbers_in_range(digits):
     with pytest.raises((ValueError, TypeError), match="digits"):
         phase.threshold(3, 10, digits=digits)
+
+
+def test_one_step_and_float_tables_serialise_too():
+    step = phase.one_step_threshold(1000, 0.5, digits=25)
+    data = json.loads(json.dumps(step.to_dict()))
+    assert data["certified"] and len(data["m"].replace(".", "").lstrip("0")) == 25
+    assert len(str(step.m).replace(".", "").lstrip("0")) == 25
+    assert isinstance(phase.one_step_threshold(1000, 0.5).to_dict()["m"], float)
+    table = phase.power_law_thresholds(np.array([2, 3]), 0.2, 10.0)
+    exported = json.loads(json.dumps(table.to_dict()))
+    assert exported["shape"] == [2] and exported["certified"] == [True, True]
+    assert exported["rows"][1]["m"] == table.m[1]
+
+
+def test_huge_python_integers_are_refused_by_name_not_overflowed():
+    from bounds import Replace, bound, power_law
+
+    b = bound(Replace(10), power_law())
+    with pytest.raises(ValueError, match="N"):
+        b.evaluate(i=2, N=10**400)
+    assert b.evaluate_mp(i=2, N=10**400) > 0  # mpmath has the range for it
