@@ -332,10 +332,9 @@ class Bound:
             limit = self.limit()
             if limit == sp.oo:
                 return Convergence("diverges", "B_i grows without limit for this scenario")
-            if isinstance(limit, sp.Piecewise):
-                chosen = limit.subs({s: values[S.keyword(s)] for s in limit.free_symbols})
-                if chosen == sp.oo:
-                    return Convergence("diverges", "B_i grows without limit at these parameters")
+            exact = {s: sp.Rational(repr(values[S.keyword(s)])) for s in limit.free_symbols}
+            if limit.subs(exact) in (sp.oo, sp.zoo, -sp.oo, sp.nan):
+                return Convergence("diverges", "the closed-form limit is infinite here")
             return Convergence("converges", "closed-form limit")
         if values["m"] == 0:
             return Convergence("converges", "m = 0: every generation is eps(n)")

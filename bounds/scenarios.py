@@ -264,8 +264,8 @@ class Proportion(Scenario):
         return eps(S.N) * readable, eps(S.N) * S.geometric_sum(S.lam, S.i)
 
     def limit_form(self, eps: Eps) -> sp.Expr:
-        """eps(N)/lam for lam > 0; without real data (lam = 0) the bound grows like i eps(N)."""
-        return sp.Piecewise((eps(S.N) / S.lam, S.lam > 0), (sp.oo, True))
+        """eps(N)/lam: infinite at lam = 0, where the bound grows like i eps(N)."""
+        return eps(S.N) / S.lam
 
     def induction_step(self, closed: sp.Expr, eps: Eps) -> sp.Expr:
         """B_i = eps(N) + (1 - lam) B_{i-1}, with 1 - lam written as a positive symbol."""
