@@ -55,9 +55,14 @@ def test_sympy_proves_the_closed_form_solves_the_recursion(scenario):
 def test_a_closed_form_with_one_exponent_changed_is_refuted(scenario):
     eps = sp.Function("epsilon")
     right = closed_form(scenario, eps)[0]
-    # change one exponent: i -> i + 1 in every power (or scale eps(N_i) by an extra power of i)
+    # change one exponent: i -> i + 1 in every power (or an off-by-one sum, or i -> i^2)
     wrong = right.replace(lambda e: e.is_Pow and e.exp.has(S.i), lambda e: e.base ** (e.exp + 1))
-    if wrong == right:
+    if wrong == right:  # accumulate: the sum runs one generation too far
+        wrong = right.replace(
+            lambda e: isinstance(e, sp.Sum),
+            lambda e: sp.Sum(e.function, (e.limits[0][0], 1, e.limits[0][2] + 1)),
+        )
+    if wrong == right:  # replace: eps(N) counted i^2 times
         wrong = right.subs(S.i, S.i**2)
     assert not prove_closed_form(scenario, wrong).holds
 
