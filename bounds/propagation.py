@@ -520,6 +520,8 @@ def _series_convergence(eps: sp.Expr, n: sp.Rational, m: sp.Rational) -> Converg
     k = sp.Symbol("k", positive=True)
     size = n + (k - 1) * m
     f = eps.subs(S.N, size) / (size + m)
+    if f.has(sp.Max, sp.Min, sp.Piecewise):  # sympy's series cannot expand these: no verdict
+        return Convergence("unknown", "eps(N) has Max/Min/Piecewise, beyond sympy's limits")
     p = _limit_at_infinity(-sp.log(f) / sp.log(k), k)
     if p is None:
         return Convergence("unknown", "sympy could not find lim -log f(k)/log k")

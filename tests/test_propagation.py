@@ -437,3 +437,12 @@ def test_an_undecided_series_is_said_to_be_undecided_not_infinite():
     assert b.convergence().verdict == "unknown"
     with pytest.raises(UndecidedLimit, match="lim B_i"):
         b.limit_value()
+
+
+def test_a_model_beyond_sympys_limits_is_undecided_at_once():
+    from bounds.errors import diffusion_early_stopped
+
+    b = bound(Accumulate(100, 50), diffusion_early_stopped(M=256))
+    assert b.convergence().verdict == "unknown" and "Max" in b.convergence().reason
+    with pytest.raises(UndecidedLimit):
+        b.limit_value()
