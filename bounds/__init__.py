@@ -2,7 +2,8 @@
 
 ``bound(scenario, error_model)`` gives Theorem R's bound B_i on TV(p_i, p_0) as a formula that
 evaluates fast over numpy arrays and to any precision with mpmath. Names load on first use, so
-commands that need no sympy (``bounds threshold``) start without importing it.
+commands that need no sympy (``bounds threshold``) start without importing it. Strategies for
+property tests of your own are in ``bounds.strategies`` (it needs hypothesis).
 """
 
 from importlib import import_module
@@ -14,6 +15,8 @@ _HOMES = {
     "Proportion": "scenarios",
     "Replace": "scenarios",
     "Scenario": "scenarios",
+    "SCENARIOS": "scenarios",
+    "scenario_from_dict": "scenarios",
     "ErrorModel": "errors",
     "diffusion_early_stopped": "errors",
     "diffusion_random_features": "errors",
@@ -21,6 +24,7 @@ _HOMES = {
     "power_law": "errors",
     "Bound": "propagation",
     "bound": "propagation",
+    "UndecidedLimit": "propagation",
 }
 __all__ = sorted(_HOMES)
 __version__ = "0.1.0"

@@ -16,12 +16,20 @@ The power-law solver works in s = log(x - 1) on
 
 the log of the ratio of the two terms of g_i'(x) x^a; phi > 0 exactly where the bound rises. Every
 power of r is taken as exp(k log r), so nothing underflows or cancels at large i.
+
+Every other value of B_i(m) and dB_i/dm here (``bound_value``, ``bound_slope``, the scan and the
+certificates) is ``bounds.propagation``'s closed form for the scenario and its sympy derivative
+in m, so ``threshold`` works for any scenario with a synthetic amount. Only the float power-law
+solver keeps its own normalised g_i, so that ``bounds threshold`` runs without importing sympy;
+the tests hold it to the propagation formula. The module is long because it holds the four
+readings of one question (closed form, numeric solvers, asymptotics, the one-step reading) with
+their result types.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +42,7 @@ if TYPE_CHECKING:
     import sympy as sp
 
     from bounds.errors import ErrorModel
+    from bounds.scenarios import Scenario
 
 SCAN_RANGE = (1e-9, 1e12)
 """m/n range searched for a sign change of dB/dm when the error model is not a power law."""
@@ -42,11 +51,37 @@ _FLOAT_BRACKET = 1e-9  # relative width in x of the certified bracket around a f
 _S_LOW = -40.0  # s = log(x - 1) where every power law still rises (x - 1 = 4e-18)
 _BISECTIONS = 80
 _METHODS = ("auto", "closed form", "numeric", "scan")
+MAX_GENERATION = 10**15
+"""The largest generation i solved for: every i up to it is exact in float64, and the float
+solver's certificate still resolves x*(1 -/+ 1e-9) there."""
 
 Number = Any  # float or mpmath.mpf
 
 
 # --------------------------------------------------------------------------- results
+
+
+class Digits(mp.mpf):
+    """An mpmath number that prints the significant digits it was computed to, no more, no fewer.
+
+    Arithmetic on it gives plain ``mpmath.mpf`` values (at the context's precision).
+    """
+
+    __slots__ = ("digits",)
+
+    def __new__(cls, value: object, digits: int) -> Digits:
+        self = mp.mpf.__new__(cls, value)
+        self.digits = digits
+        return self
+
+    def __str__(self) -> str:
+        return mp.nstr(self, self.digits, strip_zeros=False)
+
+    def __repr__(self) -> str:
+        return f"Digits('{self}', digits={self.digits})"
+
+    def __reduce__(self):
+        return (Digits, (str(mp.mpf(self)), self.digits))
 
 
 @dataclass(frozen=True)
@@ -74,20 +109,95 @@ class Threshold:
     bracket: tuple[Number, Number] | None = None
     slope_below: Number | None = None
     slope_above: Number | None = None
+    scenario: str = "augment"
 
     @property
     def certified(self) -> bool:
         """True when the bound's slope is positive below m* and negative above it."""
         return self.exists and self.slope_below > 0 > self.slope_above
 
+    @property
+    def m_over_n(self) -> Number | None:
+        """m*/n, computed at the result's own precision (None when there is no threshold)."""
+        if self.m is None:
+            return None
+        if self.digits is None:
+            return self.m / self.n
+        with mp.workdps(self.digits + 10):
+            return Digits(self.m / self.n, self.digits)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: float results as JSON numbers, mpmath results as decimal strings with
+        exactly ``digits`` significant digits (a float would keep only about 16)."""
+
+        def out(value: Number | None) -> float | str | None:
+            if value is None:
+                return None
+            return float(value) if self.digits is None else _show(value, self.digits)
+
+        return {
+            "i": self.i,
+            "n": self.n,
+            "scenario": self.scenario,
+            "model": self.model,
+            "exists": self.exists,
+            "certified": self.certified,
+            "reason": self.reason,
+            "method": self.method,
+            "digits": self.digits,
+            "x": out(self.x),
+            "m": out(self.m),
+            "m_over_n": out(self.m_over_n),
+            "peak": out(self.peak),
+            "ratio": out(self.ratio),
+            "bracket": None if self.bracket is None else [out(v) for v in self.bracket],
+            "slope_below": out(self.slope_below),
+            "slope_above": out(self.slope_above),
+        }
+
     def __str__(self) -> str:
         if not self.exists:
             return f"generation {self.i}, n = {self.n:g}: {self.reason}"
+        d = self.digits
         return (
-            f"generation {self.i}, n = {self.n:g}: m* = {_show(self.m)} "
-            f"(m*/n = {_show(self.m / self.n)}), peak B = {_show(self.peak)} "
-            f"= {_show(self.ratio)} x B(0) [{self.method}]"
+            f"generation {self.i}, n = {self.n:g}: m* = {_show(self.m, d)} "
+            f"(m*/n = {_show(self.m_over_n, d)}), peak B = {_show(self.peak, d)} "
+            f"= {_show(self.ratio, d)} x B(0) [{self.method}]"
         )
+
+
+@dataclass(frozen=True)
+class ThresholdTable:
+    """``threshold`` over an array of generations: ``items`` in row-major order of ``shape``."""
+
+    shape: tuple[int, ...]
+    items: tuple[Threshold, ...]
+
+    def column(self, name: str) -> np.ndarray:
+        """One field of every item, as an object array of ``shape`` (None where it has none)."""
+        values = np.empty(len(self.items), dtype=object)
+        values[:] = [getattr(t, name) for t in self.items]
+        return values.reshape(self.shape)
+
+    @property
+    def m(self) -> np.ndarray:
+        return self.column("m")
+
+    @property
+    def peak(self) -> np.ndarray:
+        return self.column("peak")
+
+    @property
+    def exists(self) -> np.ndarray:
+        return self.column("exists").astype(bool)
+
+    @property
+    def certified(self) -> np.ndarray:
+        return self.column("certified").astype(bool)
+
+    def rows(self) -> list[dict[str, object]]:
+        """``Threshold.to_dict`` of every item."""
+        return [t.to_dict() for t in self.items]
 
 
 @dataclass(frozen=True)
@@ -124,6 +234,11 @@ class PowerLawThresholds:
     slope_below: np.ndarray
     slope_above: np.ndarray
     certified: np.ndarray = field(repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the broadcast shape and ``rows()``."""
+        certified = [bool(c) for c in self.certified.ravel()]
+        return {"shape": list(self.m.shape), "rows": self.rows(), "certified": certified}
 
     def rows(self) -> list[dict[str, float]]:
         """One dict per (flattened) entry, with the columns above."""
@@ -162,9 +277,38 @@ class OneStepThreshold:
         """True when the slope is positive below m* and negative above it."""
         return self.exists and self.slope_below > 0 > self.slope_above
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready, as ``Threshold.to_dict`` (decimal strings when ``digits`` was asked)."""
+        digits = None if not isinstance(self.critical_delta, Digits) else self.critical_delta.digits
 
-def _show(value: Number) -> str:
-    return mp.nstr(value, 12) if isinstance(value, mp.mpf) else f"{float(value):.6g}"
+        def out(value: Number | None) -> float | str | None:
+            if value is None:
+                return None
+            return float(value) if digits is None else _show(value, digits)
+
+        return {
+            "n": self.n,
+            "delta": self.delta,
+            "model": self.model,
+            "critical_delta": out(self.critical_delta),
+            "rises_at_zero": self.rises_at_zero,
+            "exists": self.exists,
+            "certified": self.certified,
+            "reason": self.reason,
+            "method": self.method,
+            "m": out(self.m),
+            "peak": out(self.peak),
+            "bracket": None if self.bracket is None else [out(v) for v in self.bracket],
+            "slope_below": out(self.slope_below),
+            "slope_above": out(self.slope_above),
+        }
+
+
+def _show(value: Number, digits: int | None = None) -> str:
+    """Floats with 6 significant digits; mpmath numbers with the ``digits`` they carry."""
+    if digits is None:
+        return mp.nstr(value, 12) if isinstance(value, mp.mpf) else f"{float(value):.6g}"
+    return mp.nstr(value, digits, strip_zeros=False)
 
 
 # --------------------------------------------------------------------------- power law, floats
@@ -188,7 +332,7 @@ def _g(x: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
 def power_law_ratio(m_over_n: object, i: object, alpha: object = 0.2) -> np.ndarray:
     """B_i(m)/B_i(0) = g_i(1 + m/n) for eps(N) = C N^-alpha, vectorised (i >= 2, m/n > 0)."""
     ratio = _array("m_over_n", m_over_n, low=0.0, open_ends=True)
-    i_arr = _array("i", i, integer=True, low=2).astype(float)
+    i_arr = _array("i", i, integer=True, low=2, high=MAX_GENERATION).astype(float)
     a = _array("alpha", alpha, low=0.0, open_ends=True)
     return _g(1 + ratio, i_arr, a)
 
@@ -226,7 +370,7 @@ def power_law_thresholds(
     """m*_i for eps(N) = C N^-alpha, vectorised over broadcast arrays of i >= 2, alpha in (0, 1),
     n > 0 and C > 0 (x* depends on i and alpha only; m* = n (x* - 1), peak = C n^-alpha g_i(x*)).
     """
-    i_arr = _array("i", i, integer=True, low=2)
+    i_arr = _array("i", i, integer=True, low=2, high=MAX_GENERATION)
     a_arr = _array("alpha", alpha, low=0.0, high=1.0, open_ends=True)
     n_arr = _array("n", n, low=0.0, open_ends=True)
     c_arr = _array("C", C, low=0.0, open_ends=True)
@@ -289,19 +433,45 @@ def _array(
 def asymptotic_u(alpha: object) -> float | np.ndarray:
     """u*(alpha) > 0 solving (1-alpha)(e^u - 1) = u: the limit of i / x*_i as i -> infinity.
 
-    Closed form u* = -W_(-1)(-(1-alpha) e^(alpha-1)) - (1-alpha) (Lambert W, lower branch);
-    computed here by Newton's method on log((1-alpha)(e^u - 1)/u), vectorised.
+    Closed form u* = -W_(-1)(-(1-alpha) e^(alpha-1)) - (1-alpha) (Lambert W, lower branch),
+    which cancels catastrophically as alpha -> 0 (u* ~ 2 alpha). Computed instead as the root of
+    log d(u) = log(alpha/(1-alpha)), d(u) = (e^u - 1)/u - 1 = sum_{k>=1} u^k/(k+1)! (the series
+    below u = 1/2, so d keeps full relative precision for any alpha > 0), by Newton's method,
+    vectorised (log d is increasing and concave, so it converges from either side), then
+    polished by two Newton steps on d(u) = alpha/(1-alpha) itself.
     """
     a = _array("alpha", alpha, low=0.0, high=1.0, open_ends=True)
-    u = np.maximum(2 * a, -np.log1p(-a)) + 2.0  # to the right of the root; convex, so monotone
-    for _ in range(100):
-        value = np.log1p(-a) + np.log(np.expm1(u)) - np.log(u)
-        slope = 1 / -np.expm1(-u) - 1 / u
-        step = value / slope
-        u = u - step
-        if np.all(np.abs(step) <= 1e-15 * u):
+    target = np.log(a) - np.log1p(-a)
+    # d(u) >= u/2 puts 2a/(1-a) right of the root; so is the old start for alpha near 1
+    u = np.minimum(2 * a / (1 - a), np.maximum(2 * a, -np.log1p(-a)) + 2.0)
+    for _ in range(200):
+        d, slope = _excess_exprel(u)
+        step = (np.log(d) - target) / (slope / d)
+        u_next = u - step
+        u = np.where(u_next > 0, u_next, u / 2)
+        if np.all(np.abs(step) <= 4e-16 * u):
             break
+    excess = a / (1 - a)
+    for _ in range(2):  # polish on d(u) = a/(1-a) itself: log d carries |log d| ulps of error
+        d, slope = _excess_exprel(u)
+        u = u - (d - excess) / slope
     return float(u) if u.ndim == 0 else u
+
+
+def _excess_exprel(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """d(u) = (e^u - 1)/u - 1 and d'(u), by their Taylor series for u < 1/2, else directly."""
+    small = np.minimum(u, 0.5)
+    term = np.ones_like(small)
+    d = np.zeros_like(small)
+    d_slope = np.zeros_like(small)
+    for k in range(1, 30):  # u^k/(k+1)!: 0.5^29/30! is far below float resolution
+        term = term * small / (k + 1)
+        d = d + term
+        d_slope = d_slope + k * term / small
+    with np.errstate(over="ignore", invalid="ignore"):
+        big_d = np.expm1(u) / u - 1
+        big_slope = (np.exp(u) * (u - 1) + 1) / u**2
+    return np.where(u < 0.5, d, big_d), np.where(u < 0.5, d_slope, big_slope)
 
 
 def asymptotic_slope(alpha: object) -> float | np.ndarray:
@@ -321,7 +491,7 @@ def asymptotic_error(i: object, alpha: object) -> float | np.ndarray:
     """Leading relative error of m*_i/(i n) ~ 1/u*: (u*/i)^(1-alpha) / (u* - alpha) (+ O(1/i))."""
     u = asymptotic_u(alpha)
     a = np.asarray(alpha, dtype=float)
-    i_arr = _array("i", i, integer=True, low=2).astype(float)
+    i_arr = _array("i", i, integer=True, low=2, high=MAX_GENERATION).astype(float)
     result = (u / i_arr) ** (1 - a) / (u - a)
     return float(result) if np.ndim(result) == 0 else result
 
@@ -343,8 +513,6 @@ def asymptotic_slope_expr() -> sp.Expr:
 class _Compiled:
     """eps and eps' of a model as numpy and mpmath functions of N, and its monomial form."""
 
-    eps_np: Any
-    deps_np: Any
     eps_mp: Any
     deps_mp: Any
     exponent: float | None  # eps = c N^exponent when the model is a monomial in N
@@ -364,8 +532,6 @@ def _compile(model: ErrorModel) -> _Compiled:
     coefficient, exponent = eps.as_coeff_exponent(N)
     monomial = N not in coefficient.free_symbols and exponent.is_number
     return _Compiled(
-        eps_np=sp.lambdify(N, eps, "numpy"),
-        deps_np=sp.lambdify(N, deps, "numpy"),
         eps_mp=sp.lambdify(N, eps, "mpmath"),
         deps_mp=sp.lambdify(N, deps, "mpmath"),
         exponent=float(exponent) if monomial else None,
@@ -385,67 +551,100 @@ def _model(error_model: ErrorModel | None) -> ErrorModel:
     return error_model
 
 
-def bound_value(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any = mp) -> Number:
-    """B_i(m) = eps(n+m)(1 - r^(i-1))/(1 - r) + r^(i-1) eps(n), r = m/(n+m) (B_1 = eps(n))."""
-    f = _compile(error_model)
-    eps = f.eps_mp if lib is mp else f.eps_np
-    if i == 1:
-        return eps(n)
-    x = (n + m) / n
-    power = lib.exp((i - 1) * lib.log1p(-1 / x)) if m > 0 else 0 * x
-    return eps(n * x) * x * (1 - power) + power * eps(n)
+@dataclass(frozen=True)
+class _Forms:
+    """B_i(m) from ``bounds.propagation``'s closed form, its slope dB/dm (sympy's derivative of the
+    same formula) and the slope's magnitude (every sum replaced by the sum of absolute values,
+    against which a computed slope is rounding noise), compiled as functions of (i, n, m)."""
+
+    value_np: Any
+    value_mp: Any
+    slope_np: Any
+    slope_mp: Any
+    magnitude_np: Any
 
 
-def bound_slope(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any = mp) -> Number:
-    """dB_i/dm = [h'(x)(1 - r^(i-1)) - (i-1) r^(i-2) x^-2 (h(x) - eps(n))] / n, h(x) = x eps(n x).
+@lru_cache(maxsize=64)
+def _forms(template: Scenario, model: ErrorModel, i: int | None) -> _Forms:
+    """The forms for ``template``'s kind of scenario as functions of (i, n, m, *constants);
+    ``i`` is substituted first when the closed form sums over generations, and left free
+    (array-friendly) otherwise. Keyed by the model's formula, not its constants' values."""
+    import sympy as sp
 
-    ``lib`` is ``mpmath`` (scalars, at the current precision) or ``numpy`` (arrays of m > 0).
+    from bounds import propagation
+    from bounds import symbols as S
+
+    b = propagation.bound(template, model)
+    m = S.m
+    fixed = {s: v for s, v in template.symbols().items() if s not in (S.n, m)}
+    expr = b.numeric_expr.subs(fixed)
+    if i is not None:
+        expr = expr.subs(S.i, i).doit()
+    slope = sp.diff(expr, m)
+    magnitude = slope.replace(lambda e: e.is_Add, lambda e: sp.Add(*map(sp.Abs, e.args)))
+    args = (S.i, S.n, m, *(s for s, _ in model.constants))
+    compiled = [
+        propagation.compile_formula(args, f, lib)
+        for f, lib in ((expr, "numpy"), (expr, "mpmath"), (slope, "numpy"), (slope, "mpmath"))
+    ]
+    return _Forms(*compiled, propagation.compile_formula(args, magnitude, "numpy"))
+
+
+def _augment_forms(model: ErrorModel, i: int, template: Scenario | None = None) -> _Forms:
+    from bounds.scenarios import Augment
+
+    template = Augment(1, 0) if template is None else template
+    shape = replace(model, constants=tuple((s, 1.0) for s, _ in model.constants))
+    return _forms(template, shape, i if template.evaluation != "closed" else None)
+
+
+def _constants(model: ErrorModel, lib: Any) -> list:
+    """The model's constants as floats (numpy) or as the exact decimals they print as (mpmath),
+    so that every formula agrees to any precision instead of carrying float rounding."""
+    if lib is mp:
+        return [mp.mpf(repr(float(v))) for _, v in model.constants]
+    return [float(v) for _, v in model.constants]
+
+
+def bound_value(
+    i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any = mp, scenario=None
+) -> Number:
+    """B_i(m) of ``augment`` (or of ``scenario``'s kind) from ``bounds.propagation``'s closed form:
+    eps(n+m)(1 - r^(i-1))/(1 - r) + r^(i-1) eps(n), r = m/(n+m) (B_1 = eps(n)).
+
+    ``lib`` is ``mpmath`` (scalars, at the current precision) or ``numpy`` (arrays).
     """
-    rising, falling, _ = _slope_terms(i, n, m, error_model, lib)
-    return (rising - falling) / n
+    forms = _augment_forms(error_model, i, scenario)
+    f = forms.value_mp if lib is mp else forms.value_np
+    return f(i, n, m, *_constants(error_model, lib))
 
 
-def _slope_terms(i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any):
-    """The two terms of n dB_i/dm, h'(x)(1 - r^(i-1)) and (i-1) r^(i-2) x^-2 (h(x) - eps(n)),
-    and the size of what they are made of, against which a difference is rounding noise."""
-    f = _compile(error_model)
-    eps, deps = (f.eps_mp, f.deps_mp) if lib is mp else (f.eps_np, f.deps_np)
-    if i == 1:
-        return 0 * m, 0 * m, 0 * m
-    x = (n + m) / n
-    log_r = lib.log1p(-1 / x)
-    h = x * eps(n * x)
-    h_slope = eps(n * x) + n * x * deps(n * x)
-    rising = h_slope * -lib.expm1((i - 1) * log_r)
-    weight = (i - 1) * lib.exp((i - 2) * log_r) / x**2
-    falling = weight * (h - eps(n))
-    size = abs(eps(n * x)) + abs(n * x * deps(n * x))
-    scale = size * -lib.expm1((i - 1) * log_r) + weight * (abs(h) + abs(eps(n)))
-    return rising, falling, scale
+def bound_slope(
+    i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any = mp, scenario=None
+) -> Number:
+    """dB_i/dm, sympy's derivative of the same closed form, at m > 0 (``lib`` as above)."""
+    forms = _augment_forms(error_model, i, scenario)
+    f = forms.slope_mp if lib is mp else forms.slope_np
+    return f(i, n, m, *_constants(error_model, lib))
 
 
 def certify(
-    i: int, n: float, m: Number, error_model: ErrorModel | None = None, rel: float = 1e-9
+    i: int,
+    n: float | Scenario,
+    m: Number,
+    error_model: ErrorModel | None = None,
+    rel: float = 1e-9,
 ) -> Certificate:
     """Slopes of B_i at x(1 - rel) and x(1 + rel), x = (n+m)/n, in 50-digit mpmath arithmetic.
 
     A true threshold gives slope_below > 0 > slope_above; a wrong claimed m (further than rel
-    from the root, relatively in x) gives two slopes of the same sign.
+    from the root, relatively in x) gives two slopes of the same sign. ``n`` as in ``threshold``.
     """
     i = validate.generation(i)
-    n = validate.positive("n", n)
+    template, n = _template(n)
     model = _model(error_model)
     with mp.workdps(max(50, mp.mp.dps + 10)):
-        m_mp, n_mp, rel_mp = mp.mpf(m), mp.mpf(n), mp.mpf(rel)
-        x = (n_mp + m_mp) / n_mp
-        below = n_mp * (x * (1 - rel_mp) - 1)
-        above = n_mp * (x * (1 + rel_mp) - 1)
-        return Certificate(
-            m_below=below,
-            m_above=above,
-            slope_below=bound_slope(i, n_mp, below, model),
-            slope_above=bound_slope(i, n_mp, above, model),
-        )
+        return _certify_here(i, mp.mpf(n), mp.mpf(m), model, mp.mpf(rel), template)
 
 
 def symbolic_threshold(i: int, error_model: ErrorModel | None = None) -> sp.Expr | None:
@@ -474,24 +673,27 @@ def symbolic_threshold(i: int, error_model: ErrorModel | None = None) -> sp.Expr
 
 def threshold(
     i: int,
-    n: float,
+    n: float | Scenario,
     error_model: ErrorModel | None = None,
     digits: int | None = None,
     method: str = "auto",
 ) -> Threshold:
     """m*_i for ``augment`` with real size n: the first m where B_i stops rising, certified.
 
-    ``digits`` = None computes in floats; an integer computes in mpmath to that many significant
-    digits. ``method``: "auto" (closed form where sympy has one, else numeric), "closed form",
-    "numeric", or "scan" (the generic scan even for a power law, as a cross-check). Power laws
-    (eps = c N^-a) use the log-form solver for any i; other models are scanned for a sign change
-    of dB/dm over m/n in ``SCAN_RANGE``, then refined.
+    ``n`` is the real size, or a scenario with a synthetic amount (``Augment(n, m)``: its m is
+    ignored, since m is what varies; any scenario whose ``synthetic`` is set, such as
+    ``Accumulate``, is scanned). ``digits`` = None computes in floats; an integer (1..10000)
+    computes in mpmath to that many significant digits. ``method``: "auto" (closed form where
+    sympy has one, else numeric), "closed form", "numeric", or "scan" (the generic scan even for
+    a power law, as a cross-check). For ``augment`` power laws (eps = c N^-a) use the log-form
+    solver for any i; everything else is scanned for a sign change of dB/dm over m/n in
+    ``SCAN_RANGE``, then refined. B_i and dB/dm come from ``bounds.propagation``'s closed form.
     """
     i = validate.generation(i)
-    n = validate.positive("n", n)
+    template, n = _template(n)
     model = _model(error_model)
     if digits is not None:
-        digits = validate.whole("digits", digits, minimum=1)
+        digits = _digits(digits)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
     if i == 1:
@@ -504,15 +706,19 @@ def threshold(
             "depend on m (generation 1 trains on real data only)",
             "exact",
             digits,
+            scenario=template.name,
         )
-    exponent = _compile(model).exponent
+    augment = template.name == "augment"
+    exponent = _compile(model).exponent if augment else None
     if exponent is not None and not -1 < exponent < 0 and method != "scan":
         return _monotone_power(i, n, model, exponent, digits)
     if method == "closed form" and (i != 2 or exponent is None):
         raise ValueError(
-            f"method 'closed form' needs i = 2 and a power-law error model, got i = {i} "
-            f"and {model.name}"
+            f"method 'closed form' needs i = 2, augment and a power-law error model, got i = {i}"
+            f", {template.name} and {model.name}"
         )
+    if i > MAX_GENERATION:
+        raise ValueError(f"generation i must be <= {MAX_GENERATION:g} here, got {i}")
     dps = (digits or 15) + 15
     with mp.workdps(dps):
         a = -_compile(model).exponent_mp() if exponent is not None else None
@@ -521,11 +727,50 @@ def threshold(
         elif exponent is not None and method != "scan":
             x, how = _power_law_x(i, a, digits), "numeric, power-law log form"
         else:
-            found = _scan(i, n, model)
+            found = _scan(i, n, model, template)
             if isinstance(found, str):
-                return Threshold(i, n, model.name, False, found, "numeric scan", digits)
-            x, how = _refine_general(i, n, model, found), "numeric, scan and refine"
-        return _finish(i, n, model, x, digits, how)
+                return Threshold(
+                    i, n, model.name, False, found, "numeric scan", digits, scenario=template.name
+                )
+            x, how = _refine_general(i, n, model, found, template), "numeric, scan and refine"
+        return _finish(i, n, model, x, digits, how, template)
+
+
+def thresholds(
+    i: object,
+    n: float | Scenario,
+    error_model: ErrorModel | None = None,
+    digits: int | None = None,
+    method: str = "auto",
+) -> ThresholdTable:
+    """``threshold`` at every generation of ``i`` (a whole number or an array of them), for any
+    error model; each entry is solved and certified (in mpmath) as ``threshold`` does."""
+    generations = _array("i", i, integer=True, low=1, high=MAX_GENERATION)
+    items = tuple(threshold(int(g), n, error_model, digits, method) for g in generations.ravel())
+    return ThresholdTable(generations.shape, items)
+
+
+def _template(n: object) -> tuple[Scenario, float]:
+    """(a scenario template with n = 1 and m = 0, the real size n) from a number or a scenario."""
+    from bounds.scenarios import Augment, Scenario
+
+    if isinstance(n, Scenario):
+        if n.synthetic is None or n.real is None:
+            raise ValueError(
+                f"the scenario must have a synthetic amount to vary (augment, accumulate), got {n}"
+            )
+        size = float(n.parameters()[n.real])
+        return replace(n, **{n.real: 1, n.synthetic: 0}), size
+    return Augment(1, 0), validate.positive("n", n)
+
+
+def _digits(digits: object) -> int:
+    from bounds.propagation import MAX_DIGITS
+
+    value = validate.whole("digits", digits, minimum=1)
+    if value > MAX_DIGITS:
+        raise ValueError(f"digits must be a whole number in 1..{MAX_DIGITS}, got {digits!r}")
+    return value
 
 
 def _monotone_power(i: int, n: float, model: ErrorModel, exponent: float, digits) -> Threshold:
@@ -610,13 +855,15 @@ def _bracketed_root(f, low, high):
     return (low + high) / 2
 
 
-def _scan(i: int, n: float, model: ErrorModel) -> tuple[float, float] | str:
+def _scan(i: int, n: float, model: ErrorModel, template) -> tuple[float, float] | str:
     """The first interval in s = log(m/n) where dB_i/dm turns from + to -, or why there is none."""
     s = np.linspace(math.log(SCAN_RANGE[0]), math.log(SCAN_RANGE[1]), _SCAN_POINTS)
     m = n * np.exp(s)
+    forms = _augment_forms(model, i, template)
+    args = (float(i), float(n), m, *_constants(model, np))
     with np.errstate(all="ignore"):
-        rising, falling, scale = _slope_terms(i, n, m, model, np)
-        slope = np.asarray(rising - falling, dtype=float)
+        slope = np.asarray(forms.slope_np(*args), dtype=float)
+        scale = np.asarray(forms.magnitude_np(*args), dtype=float)
     if not np.all(np.isfinite(slope)):
         return "no answer: dB/dm is not finite on the scanned range"
     slope = np.where(np.abs(slope) <= 1e-10 * scale, 0.0, slope)  # rounding-level: no sign
@@ -638,29 +885,29 @@ def _scan(i: int, n: float, model: ErrorModel) -> tuple[float, float] | str:
     return f"no transition: B_{i} first falls, then rises (a dip, no peak) for m/n <= {high:g}"
 
 
-def _refine_general(i: int, n: float, model: ErrorModel, interval: tuple[float, float]) -> Number:
+def _refine_general(
+    i: int, n: float, model: ErrorModel, interval: tuple[float, float], template
+) -> Number:
     """x* in the scanned interval, by a bracketing root search in s = log(m/n) (mpmath)."""
     n_mp = mp.mpf(n)
+    scale = n_mp / _compile(model).eps_mp(n_mp)
 
     def slope(s):
-        return bound_slope(i, n_mp, n_mp * mp.exp(s), model) * n_mp / _compile(model).eps_mp(n_mp)
+        return bound_slope(i, n_mp, n_mp * mp.exp(s), model, scenario=template) * scale
 
     return 1 + mp.exp(_bracketed_root(slope, mp.mpf(interval[0]), mp.mpf(interval[1])))
 
 
-def _finish(i: int, n: float, model: ErrorModel, x: Number, digits: int | None, how: str):
+def _finish(i: int, n: float, model: ErrorModel, x: Number, digits, how: str, template=None):
     """Package x* with peak, ratio and the certificate, in floats or at the asked precision."""
     n_mp = mp.mpf(n)
     m = n_mp * (x - 1)
     rel = mp.mpf(10) ** -digits if digits is not None else _FLOAT_BRACKET
-    certificate = (
-        certify(i, n, m, model, rel=rel)
-        if digits is None
-        else _certify_here(i, n_mp, m, model, rel)
-    )
-    peak = bound_value(i, n_mp, m, model)
-    ratio = peak / bound_value(i, n_mp, mp.mpf(0), model)
-    convert = float if digits is None else (lambda v: +v)
+    with mp.workdps(max(50, mp.mp.dps)):
+        certificate = _certify_here(i, n_mp, m, model, mp.mpf(rel), template)
+    peak = bound_value(i, n_mp, m, model, scenario=template)
+    ratio = peak / bound_value(i, n_mp, mp.mpf(0), model, scenario=template)
+    convert = float if digits is None else (lambda v: Digits(v, digits))
     return Threshold(
         i=i,
         n=n,
@@ -676,15 +923,21 @@ def _finish(i: int, n: float, model: ErrorModel, x: Number, digits: int | None, 
         bracket=(convert(certificate.m_below), convert(certificate.m_above)),
         slope_below=convert(certificate.slope_below),
         slope_above=convert(certificate.slope_above),
+        scenario=(template or _template(1.0)[0]).name,
     )
 
 
-def _certify_here(i: int, n: Number, m: Number, model: ErrorModel, rel: Number) -> Certificate:
-    """``certify`` at the current (raised) precision, for mpmath results."""
+def _certify_here(
+    i: int, n: Number, m: Number, model: ErrorModel, rel: Number, template=None
+) -> Certificate:
+    """``certify`` at the current precision."""
     x = (n + m) / n
     below, above = n * (x * (1 - rel) - 1), n * (x * (1 + rel) - 1)
     return Certificate(
-        below, above, bound_slope(i, n, below, model), bound_slope(i, n, above, model)
+        below,
+        above,
+        bound_slope(i, n, below, model, scenario=template),
+        bound_slope(i, n, above, model, scenario=template),
     )
 
 
@@ -704,7 +957,7 @@ def one_step_threshold(
     delta = validate.real("delta", delta, 0.0)
     model = _model(error_model)
     if digits is not None:
-        digits = validate.whole("digits", digits, minimum=1)
+        digits = _digits(digits)
     f = _compile(model)
     with mp.workdps((digits or 15) + 15):
         n_mp, d_mp = mp.mpf(n), mp.mpf(delta)
@@ -762,7 +1015,7 @@ def one_step_threshold(
 
 
 def _out(value: Number, digits: int | None) -> Number:
-    return float(value) if digits is None else +value
+    return float(value) if digits is None else Digits(value, digits)
 
 
 def _scan_one_step(slope, n: float) -> tuple[float, float] | str:

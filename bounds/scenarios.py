@@ -5,6 +5,12 @@ Generation i >= 1 trains on N_i points drawn from the training mixture
 data, so ``w_{1,0} = 1``. A scenario gives N_i and the weights w_{i,j}, as numbers and as sympy
 expressions in its parameters. The same objects define a bound (``bounds.propagation``) and drive a
 simulation (``empirical``).
+
+Each scenario also carries its part of Theorem R (B_1 = eps(N_1), B_i = eps(N_i) + sum_j w_ij B_j):
+its closed form in the generation symbol i, its limit as i -> oo, the induction step that proves
+the closed form, and how the bound is evaluated (``evaluation``); ``bounds.propagation`` only
+dispatches on these. The module is longer than most because those four hooks sit beside the sizes
+and weights they are derived from, one class per scenario.
 """
 
 from __future__ import annotations
@@ -12,17 +18,22 @@ from __future__ import annotations
 import math
 import numbers
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as _replace
 from fractions import Fraction
 from typing import ClassVar
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1
 
 from bounds import symbols as S
 from bounds import validate
 
 _WEIGHT_SUM_TOLERANCE = 1e-12
+
+Eps = Callable[[sp.Expr], sp.Expr]
+"""eps as a function of a size expression, e.g. ``lambda size: C * size**-alpha``."""
 
 
 class Scenario(ABC):
@@ -31,6 +42,15 @@ class Scenario(ABC):
     name: ClassVar[str]
     #: True when a synthetic set, once drawn from p_j, is kept and reused by later generations.
     keeps_synthetic: ClassVar[bool] = False
+    #: How ``bounds.propagation`` evaluates B_i: "closed" (a formula in i), "partial sums" (a
+    #: closed form with a sum over earlier generations) or "recursion" (unrolled, finite horizon).
+    evaluation: ClassVar[str] = "closed"
+    #: The parameter holding the amount of synthetic data per generation, if there is one, and
+    #: the one holding the size of the real set beside it.
+    synthetic: ClassVar[str | None] = None
+    real: ClassVar[str | None] = None
+    #: Assumptions of the bound beyond those every scenario shares.
+    bound_assumptions: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def parameters(self) -> dict[str, float | int]:
@@ -85,6 +105,37 @@ class Scenario(ABC):
     def to_dict(self) -> dict[str, object]:
         """JSON-ready data that rebuilds this scenario exactly: ``{"name": ..., **params}``."""
         return {"name": self.name, **self.parameters()}
+
+    # --- Theorem R, symbolically (eps is any function of a size expression) ------------------
+    def unrolled(self, eps: Eps, generations: int) -> tuple[sp.Expr, ...]:
+        """(B_1, ..., B_g): Theorem R's recursion unrolled with the symbolic sizes and weights."""
+        history: list[sp.Expr] = []
+        for g in range(1, generations + 1):
+            w = self.symbolic_weights(g)
+            history.append(
+                eps(self.symbolic_size(g)) + sum(w[j] * history[j - 1] for j in range(1, g))
+            )
+        return tuple(history)
+
+    @abstractmethod
+    def closed_form(self, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
+        """B_i in the generation symbol i, and the same value written without cancellation (or
+        None when the first form is already safe in floating point)."""
+
+    def limit_form(self, eps: Eps) -> sp.Expr:
+        """lim_{i -> oo} B_i as a formula (``sympy.oo`` when the bound grows without limit)."""
+        raise ValueError(f"a {self.name} scenario has a finite horizon, so B_i has no limit in i")
+
+    def induction_step(self, closed: sp.Expr, eps: Eps) -> sp.Expr:
+        """Theorem R's recursion as a relation between consecutive generations, applied to
+        ``closed`` with i symbolic: zero (after simplification) iff ``closed`` satisfies it."""
+        raise ValueError(f"a {self.name} scenario has no closed form: its bound is the recursion")
+
+    def with_synthetic(self, amount: object) -> Scenario:
+        """The same scenario with another synthetic amount per generation (validated)."""
+        if self.synthetic is None:
+            raise ValueError(f"a {self.name} scenario has no synthetic amount to vary")
+        return _replace(self, **{self.synthetic: amount})
 
     def __str__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.parameters().items())
@@ -159,6 +210,17 @@ class Replace(Scenario):
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
         return _symbolic_one_hot(self._generation(i), sp.Integer(0))
 
+    def closed_form(self, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
+        """B_i = i eps(N): the bound grows linearly."""
+        return S.i * eps(S.N), None
+
+    def limit_form(self, eps: Eps) -> sp.Expr:
+        return sp.oo
+
+    def induction_step(self, closed: sp.Expr, eps: Eps) -> sp.Expr:
+        """B_i = eps(N) + B_{i-1}."""
+        return closed - eps(S.N) - closed.subs(S.i, S.i - 1)
+
 
 @dataclass(frozen=True)
 class Proportion(Scenario):
@@ -192,6 +254,25 @@ class Proportion(Scenario):
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
         return _symbolic_one_hot(self._generation(i), S.lam)
 
+    bound_assumptions: ClassVar[tuple[str, ...]] = (
+        "the formula is for lam > 0; lam = 0 is its limit i eps(N) (replace)",
+    )
+
+    def closed_form(self, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
+        """B_i = eps(N) (1 - (1-lam)^i)/lam, stable as eps(N) geometric_sum(lam, i)."""
+        readable = (1 - (1 - S.lam) ** S.i) / S.lam
+        return eps(S.N) * readable, eps(S.N) * S.geometric_sum(S.lam, S.i)
+
+    def limit_form(self, eps: Eps) -> sp.Expr:
+        """eps(N)/lam: infinite at lam = 0, where the bound grows like i eps(N)."""
+        return eps(S.N) / S.lam
+
+    def induction_step(self, closed: sp.Expr, eps: Eps) -> sp.Expr:
+        """B_i = eps(N) + (1 - lam) B_{i-1}, with 1 - lam written as a positive symbol."""
+        keep = sp.Dummy("q", positive=True)  # 1 - lam, positive so powers of it combine
+        step = closed - eps(S.N) - (1 - S.lam) * closed.subs(S.i, S.i - 1)
+        return step.subs(S.lam, 1 - keep)
+
 
 @dataclass(frozen=True)
 class _RealPlusSynthetic(Scenario):
@@ -199,6 +280,8 @@ class _RealPlusSynthetic(Scenario):
 
     n: int
     m: int
+    synthetic: ClassVar[str | None] = "m"
+    real: ClassVar[str | None] = "n"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n", validate.whole("n", self.n, minimum=1))
@@ -229,6 +312,27 @@ class Augment(_RealPlusSynthetic):
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
         return _symbolic_one_hot(self._generation(i), S.n / (S.n + S.m))
 
+    def closed_form(self, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
+        """r = m/(n+m): B_i = eps(n+m) (1 - r^(i-1))/(1 - r) + r^(i-1) eps(n), B_1 = eps(n).
+
+        Stable form: with L = xlog1py(i-1, -n/(n+m)) = (i-1) log r, r^(i-1) = exp(L) and
+        (1 - r^(i-1))/(1 - r) = -expm1(L) (n+m)/n, exact for m >> n and at m = 0.
+        """
+        n, m, i = S.n, S.m, S.i
+        r = m / (n + m)
+        readable = eps(n + m) * (1 - r ** (i - 1)) * (n + m) / n + r ** (i - 1) * eps(n)
+        log_power = S.xlog1py(i - 1, -n / (n + m))
+        stable = -eps(n + m) * expm1(log_power) * (n + m) / n + sp.exp(log_power) * eps(n)
+        return readable, stable
+
+    def limit_form(self, eps: Eps) -> sp.Expr:
+        """eps(n+m) (n+m)/n, the fixed point of B = eps(n+m) + r B."""
+        return eps(S.n + S.m) * (S.n + S.m) / S.n
+
+    def induction_step(self, closed: sp.Expr, eps: Eps) -> sp.Expr:
+        """B_i = eps(n+m) + r B_{i-1} for i >= 2."""
+        return closed - eps(S.n + S.m) - S.m / (S.n + S.m) * closed.subs(S.i, S.i - 1)
+
 
 @dataclass(frozen=True)
 class Accumulate(_RealPlusSynthetic):
@@ -253,6 +357,33 @@ class Accumulate(_RealPlusSynthetic):
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
         size = self.symbolic_size(i)
         return (S.n / size, *(S.m / size for _ in range(i - 1)))
+
+    evaluation: ClassVar[str] = "partial sums"
+
+    def closed_form(self, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
+        """B_i = eps(N_i) + m sum_{k<i} eps(N_k)/N_{k+1}, N_k = n + (k-1) m (S_i/N_{i+1}
+        telescopes)."""
+        n, m = S.n, S.m
+        size = n + (S.k - 1) * m
+        return eps(n + (S.i - 1) * m) + m * sp.Sum(eps(size) / (size + m), (S.k, 1, S.i - 1)), None
+
+    def limit_form(self, eps: Eps) -> sp.Expr:
+        """m sum_{k>=1} eps(N_k)/N_{k+1} (plus lim eps(N), zero when eps vanishes)."""
+        size = S.n + (S.k - 1) * S.m
+        return S.m * sp.Sum(eps(size) / (size + S.m), (S.k, 1, sp.oo))
+
+    def induction_step(self, closed: sp.Expr, eps: Eps) -> sp.Expr:
+        """N_{i+1} (B_{i+1} - eps(N_{i+1})) - N_i (B_i - eps(N_i)) - m B_i, sums split at their
+        end (the difference of consecutive N_i (B_i - eps(N_i)) = m S_{i-1})."""
+        i, n, m = S.i, S.n, S.m
+        size = n + (i - 1) * m
+        following = closed.subs(i, i + 1).replace(
+            lambda e: isinstance(e, sp.Sum) and e.limits[0][2] == i,
+            lambda e: (
+                sp.Sum(e.function, (e.limits[0][0], 1, i - 1)) + e.function.subs(e.limits[0][0], i)
+            ),
+        )
+        return (size + m) * (following - eps(size + m)) - size * (closed - eps(size)) - m * closed
 
 
 @dataclass(frozen=True)
@@ -320,6 +451,13 @@ class Custom(Scenario):
 
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
         return self.weights_table[self._generation(i) - 1]
+
+    evaluation: ClassVar[str] = "recursion"
+
+    def closed_form(self, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
+        """The unrolled recursion, generation by generation, as a Piecewise in i."""
+        terms = self.unrolled(eps, len(self.sizes))
+        return sp.Piecewise(*((t, sp.Eq(S.i, g)) for g, t in enumerate(terms, start=1))), None
 
 
 def _weight_text(w: sp.Expr) -> str | float:

@@ -1,10 +1,13 @@
-"""The sympy symbols shared by every bound, with assumptions that keep simplification valid.
+"""The sympy symbols shared by every bound, with assumptions that keep simplification valid, and
+the two special functions that bounds are written with so that they evaluate without cancellation.
 
 Sizes are positive reals rather than integers so that bounds can be differentiated in them
-(the phase transition varies the synthetic amount ``m`` continuously).
+(the phase transition varies the synthetic amount ``m`` continuously). The numeric
+implementations of the special functions live in ``bounds.propagation``.
 """
 
 import sympy as sp
+from sympy.core.function import ArgumentIndexError
 
 i = sp.Symbol("i", integer=True, positive=True)  # generation index, i >= 1
 k = sp.Symbol("k", integer=True, positive=True)  # summation index over generations
@@ -22,6 +25,34 @@ M = sp.Symbol("M", positive=True)  # hidden width of the random-feature score ne
 tau = sp.Symbol("tau", positive=True)  # gradient-flow training time
 approx = sp.Symbol("approx", nonnegative=True)  # approximation error L-bar(theta-bar*) + L(theta*)
 prior = sp.Symbol("prior", nonnegative=True)  # prior mismatch KL(p_T || pi), decays like e^(-2T)
+
+
+class xlog1py(sp.Function):  # noqa: N801 - named as scipy.special.xlog1py, which implements it
+    """xlog1py(x, y) = x log(1 + y), and 0 when x = 0 even at y = -1 (so that r^0 = 1 at r = 0).
+
+    ``exp(xlog1py(c, -q))`` is (1 - q)^c and ``-expm1(xlog1py(c, -q))`` is 1 - (1 - q)^c, both
+    without cancellation; sympy can differentiate it (d/dx = log(1 + y), d/dy = x/(1 + y)).
+    """
+
+    nargs = 2
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x, y = self.args
+        if argindex == 1:
+            return sp.log(1 + y)
+        if argindex == 2:
+            return x / (1 + y)
+        raise ArgumentIndexError(self, argindex)
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        x, y = self.args
+        if x.is_zero:
+            return sp.Float(0)
+        return (x * sp.log(1 + y))._eval_evalf(prec)
+
+
+geometric_sum = sp.Function("geometric_sum")
+"""geometric_sum(q, c) = sum_{k<c} (1-q)^k = (1 - (1-q)^c)/q, with the value c at q = 0."""
 
 
 def keyword(symbol: sp.Symbol) -> str:
@@ -43,6 +74,8 @@ __all__ = [
     "lam",
     "m",
     "n",
+    "geometric_sum",
     "prior",
     "tau",
+    "xlog1py",
 ]

@@ -1,5 +1,7 @@
 """The synthetic-data threshold: closed form, numeric solvers, certificates, asymptotics."""
 
+import json
+
 import mpmath as mp
 import numpy as np
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 from bounds import errors, phase, propagation
 from bounds import symbols as S
-from bounds.scenarios import Augment
+from bounds.scenarios import Accumulate, Augment, Proportion
 
 ALPHAS = (0.05, 0.2, 0.5, 0.8, 0.95)
 MIXED = errors.from_expression("N**-0.2 + 2*N**-0.5", decreasing=True)  # not a power law
@@ -76,12 +78,45 @@ def test_generic_scan_reproduces_the_power_law_solver():
         assert scanned.m == pytest.approx(direct.m, rel=1e-12)
 
 
-def test_bound_matches_theorem_r_from_propagation():
-    b = propagation.bound(Augment(n=1000, m=1), errors.power_law())
+def _recursion(i: int, n: int, m: int, eps) -> float:
+    """Theorem R's recursion in plain floats from the scenario's sizes and weights."""
+    scenario, history = Augment(n, m), []
+    for g in range(1, i + 1):
+        w = scenario.weights(g)
+        history.append(eps(scenario.size(g)) + sum(w[j] * history[j - 1] for j in range(1, g)))
+    return history[-1]
+
+
+def test_bound_value_is_theorem_r_and_the_float_solver_agrees_with_propagation():
+    model = errors.power_law()
     for i in (1, 2, 5, 40):
-        for m in (0.0, 10.0, 5000.0, 1e6):
-            mine = float(phase.bound_value(i, mp.mpf(1000), mp.mpf(m), errors.power_law()))
-            assert mine == pytest.approx(float(b.evaluate(i=i, m=m)), rel=1e-12)
+        for m in (0, 10, 5000, 10**6):
+            mine = float(phase.bound_value(i, mp.mpf(1000), mp.mpf(m), model))
+            assert mine == pytest.approx(_recursion(i, 1000, m, lambda s: s**-0.2), rel=1e-12)
+    # the float power-law solver keeps its own g_i; hold it to propagation's formula
+    table = phase.power_law_thresholds(np.array([2, 7, 300]), 0.2, 1000.0)
+    b = propagation.bound(Augment(n=1000, m=0), model)
+    for k, i in enumerate(table.i):
+        assert table.peak[k] == pytest.approx(b.evaluate(i=i, m=table.m[k]), rel=1e-13)
+
+
+def test_the_threshold_of_a_scenario_is_that_of_its_real_size():
+    by_size = phase.threshold(7, 1000, digits=20)
+    by_scenario = phase.threshold(7, Augment(1000, 12345), digits=20)
+    assert by_scenario.m == by_size.m and by_scenario.certified
+    with pytest.raises(ValueError, match="synthetic amount"):
+        phase.threshold(3, Proportion(100, 0.5))
+
+
+def test_accumulate_has_a_certified_threshold_found_by_the_generic_scan():
+    result = phase.threshold(4, Accumulate(1000, 0))
+    assert result.certified and result.scenario == "accumulate" and "scan" in result.method
+    b = propagation.bound(Accumulate(1000, 0), errors.power_law())
+    m = np.geomspace(result.m / 1.05, result.m * 1.05, 2001)
+    values = b.evaluate(i=4, m=m)
+    assert m[np.argmax(values)] == pytest.approx(result.m, rel=1e-3)
+    # accumulate weighs every earlier generation: its peak is not augment's
+    assert result.m != pytest.approx(phase.threshold(4, 1000).m, rel=1e-2)
 
 
 def test_general_model_threshold_matches_a_brute_force_grid():
@@ -117,7 +152,7 @@ def test_the_bound_rises_before_the_threshold_and_falls_after(i, alpha, where):
     # one sign change: a random point below x* has slope > 0, a random point above has < 0
     x = float(phase.power_law_thresholds(i, alpha).x)
     point = 1 + (x - 1) * np.exp(where)
-    slope = phase._g_slope(np.float64(point), float(i), alpha)
+    slope = phase.bound_slope(i, 1.0, point - 1, errors.power_law(alpha=alpha), lib=np)
     if where < -1e-6:
         assert slope > 0
     elif where > 1e-6:
@@ -279,3 +314,104 @@ def test_one_step_general_model_matches_brute_force():
 def test_bad_input_is_rejected_by_name(call, error, word):
     with pytest.raises(error, match=word):
         call()
+
+
+# --------------------------------------------------------------------------- any model, arrays
+
+
+def test_thresholds_over_an_array_of_generations_for_a_general_model():
+    table = phase.thresholds(np.array([[1, 3], [5, 9]]), 1000, MIXED)
+    assert table.m.shape == (2, 2)
+    assert table.exists.tolist() == [[False, True], [True, True]]
+    assert table.certified.tolist() == [[False, True], [True, True]]
+    for (r, c), i in np.ndenumerate(np.array([[1, 3], [5, 9]])):
+        single = phase.threshold(int(i), 1000, MIXED)
+        assert table.m[r, c] == single.m
+    assert len(table.rows()) == 4 and json.dumps(table.rows())
+
+
+# --------------------------------------------------------------------------- export, digits
+
+
+def test_threshold_results_serialise_with_the_digits_asked():
+    precise = phase.threshold(5, 1000, digits=30)
+    data = json.loads(json.dumps(precise.to_dict()))
+    assert data["certified"] and data["digits"] == 30
+    mantissa = data["m"].replace(".", "").lstrip("0")
+    assert len(mantissa.split("e")[0]) == 30
+    with mp.workdps(40):
+        assert abs(mp.mpf(data["m"]) / precise.m - 1) < mp.mpf(10) ** -29
+    floats = phase.threshold(5, 1000).to_dict()
+    assert isinstance(floats["m"], float) and floats["m"] == pytest.approx(float(precise.m))
+    none = phase.threshold(1, 1000).to_dict()
+    assert none["m"] is None and not none["exists"] and json.dumps(none)
+
+
+@pytest.mark.parametrize("digits", [5, 30, 60])
+def test_printed_results_show_exactly_the_digits_computed(digits):
+    t = phase.threshold(5, 1000, digits=digits)
+    shown = str(t.m)
+    assert len(shown.replace(".", "").lstrip("0")) == digits
+    assert f"m* = {shown}" in str(t)
+    reference = phase.threshold(5, 1000, digits=digits + 20)
+    with mp.workdps(digits + 30):
+        assert abs(mp.mpf(shown) / reference.m - 1) < mp.mpf(10) ** (1 - digits)
+        ratio = str(t).split("m*/n = ")[1].split(")")[0]  # every printed digit is right
+        assert abs(mp.mpf(ratio) / (reference.m / 1000) - 1) < mp.mpf(10) ** (1 - digits)
+
+
+# --------------------------------------------------------------------------- extreme inputs
+
+
+@pytest.mark.parametrize("alpha", [1e-300, 1e-16, 1e-12, 1e-6, 0.2, 0.9, 1 - 1e-9])
+def test_asymptotic_slope_is_accurate_for_any_alpha(alpha):
+    with mp.workdps(800):  # W_-1 near its branch point needs about 2 |log10 alpha| digits
+        a = mp.mpf(alpha)
+        u = -mp.lambertw(-(1 - a) * mp.exp(a - 1), -1).real - (1 - a)
+        assert abs(phase.asymptotic_slope(alpha) * u - 1) < 1e-14
+
+
+def test_the_old_log_difference_newton_is_caught_at_tiny_alpha():
+    # negative control: solving log((1-a)(e^u-1)/u) = 0 via log(expm1(u)) - log(u) loses
+    # |log u| ulps; at alpha = 1e-12 that is 0.25 %, far outside the tolerance above
+    a, u = 1e-12, 1.0
+    for _ in range(100):
+        u -= (np.log1p(-a) + np.log(np.expm1(u)) - np.log(u)) / (1 / -np.expm1(-u) - 1 / u)
+    assert abs(phase.asymptotic_u(a) / u - 1) > 1e-4
+
+
+def test_huge_generations_are_refused_not_wrapped_around():
+    with pytest.raises(ValueError, match="i"):
+        phase.power_law_thresholds(1e19)
+    with pytest.raises(ValueError, match="i"):
+        phase.thresholds([2, 10**16], 10)
+    far = phase.power_law_thresholds(10**15, 0.2)
+    assert far.certified and far.i == 10**15 and np.isfinite(far.m)
+    assert far.m / 10**15 == pytest.approx(phase.asymptotic_slope(0.2), rel=1e-10)
+
+
+@pytest.mark.parametrize("digits", [0, 10_001, 2.5, True, "30"])
+def test_digits_are_whole_numbers_in_range(digits):
+    with pytest.raises((ValueError, TypeError), match="digits"):
+        phase.threshold(3, 10, digits=digits)
+
+
+def test_one_step_and_float_tables_serialise_too():
+    step = phase.one_step_threshold(1000, 0.5, digits=25)
+    data = json.loads(json.dumps(step.to_dict()))
+    assert data["certified"] and len(data["m"].replace(".", "").lstrip("0")) == 25
+    assert len(str(step.m).replace(".", "").lstrip("0")) == 25
+    assert isinstance(phase.one_step_threshold(1000, 0.5).to_dict()["m"], float)
+    table = phase.power_law_thresholds(np.array([2, 3]), 0.2, 10.0)
+    exported = json.loads(json.dumps(table.to_dict()))
+    assert exported["shape"] == [2] and exported["certified"] == [True, True]
+    assert exported["rows"][1]["m"] == table.m[1]
+
+
+def test_huge_python_integers_are_refused_by_name_not_overflowed():
+    from bounds import Replace, bound, power_law
+
+    b = bound(Replace(10), power_law())
+    with pytest.raises(ValueError, match="N"):
+        b.evaluate(i=2, N=10**400)
+    assert b.evaluate_mp(i=2, N=10**400) > 0  # mpmath has the range for it

@@ -9,23 +9,25 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bounds import strategies as bs
 from bounds import symbols as S
 from bounds.errors import diffusion_random_features, from_expression, power_law
-from bounds.propagation import bound, closed_form, prove_closed_form, recursion
+from bounds.propagation import (
+    MAX_DIGITS,
+    UndecidedLimit,
+    bound,
+    closed_form,
+    prove_closed_form,
+    recursion,
+)
 from bounds.scenarios import Accumulate, Augment, Custom, Proportion, Replace, Scenario
 
-sizes = st.integers(min_value=1, max_value=10**7)
+sizes = bs.sizes()
 alphas = st.floats(min_value=0.05, max_value=0.95)
-constants = st.floats(min_value=0.01, max_value=100.0)
-shares = st.floats(min_value=0.0, max_value=1.0)
-generations = st.integers(min_value=1, max_value=60)
-
-scenarios = st.one_of(
-    st.builds(Replace, sizes),
-    st.builds(Proportion, sizes, shares),
-    st.builds(Augment, sizes, st.integers(min_value=0, max_value=10**7)),
-    st.builds(Accumulate, sizes, st.integers(min_value=0, max_value=10**7)),
-)
+shares = bs.shares()
+generations = bs.generations()
+power_laws = bs.power_laws()
+scenarios = bs.scenarios(kinds=("replace", "proportion", "augment", "accumulate"))
 
 
 def reference(scenario: Scenario, eps, i: int) -> float:
@@ -53,9 +55,14 @@ def test_sympy_proves_the_closed_form_solves_the_recursion(scenario):
 def test_a_closed_form_with_one_exponent_changed_is_refuted(scenario):
     eps = sp.Function("epsilon")
     right = closed_form(scenario, eps)[0]
-    # change one exponent: i -> i + 1 in every power (or scale eps(N_i) by an extra power of i)
+    # change one exponent: i -> i + 1 in every power (or an off-by-one sum, or i -> i^2)
     wrong = right.replace(lambda e: e.is_Pow and e.exp.has(S.i), lambda e: e.base ** (e.exp + 1))
-    if wrong == right:
+    if wrong == right:  # accumulate: the sum runs one generation too far
+        wrong = right.replace(
+            lambda e: isinstance(e, sp.Sum),
+            lambda e: sp.Sum(e.function, (e.limits[0][0], 1, e.limits[0][2] + 1)),
+        )
+    if wrong == right:  # replace: eps(N) counted i^2 times
         wrong = right.subs(S.i, S.i**2)
     assert not prove_closed_form(scenario, wrong).holds
 
@@ -66,7 +73,7 @@ def test_custom_scenarios_have_no_closed_form_to_prove():
 
 
 @settings(max_examples=200, deadline=None)
-@given(scenarios, st.builds(power_law, constants, alphas), generations)
+@given(scenarios, power_laws, generations)
 def test_closed_form_equals_recursion_for_random_parameters(scenario, error, i):
     expected = reference(scenario, lambda size: float(error(size)), i)
     assert bound(scenario, error).evaluate(i=i) == pytest.approx(expected, rel=1e-11)
@@ -91,13 +98,13 @@ def test_symbolic_bound_at_a_generation_matches_the_unrolled_recursion():
 
 
 @settings(max_examples=100, deadline=None)
-@given(scenarios, st.builds(power_law, constants, alphas), generations)
+@given(scenarios, power_laws, generations)
 def test_bound_is_at_least_the_current_generations_error(scenario, error, i):
     assert bound(scenario, error).evaluate(i=i) >= float(error(scenario.size(i))) * (1 - 1e-12)
 
 
 @settings(max_examples=100, deadline=None)
-@given(sizes, shares, st.builds(power_law, constants, alphas))
+@given(sizes, shares, power_laws)
 def test_replace_and_proportion_grow_with_generations(N, lam, error):
     i = np.arange(1, 80)
     for scenario in (Replace(N), Proportion(N, lam)):
@@ -107,7 +114,7 @@ def test_replace_and_proportion_grow_with_generations(N, lam, error):
 
 
 @settings(max_examples=100, deadline=None)
-@given(sizes, st.floats(min_value=0.01, max_value=1.0), st.builds(power_law, constants, alphas))
+@given(sizes, st.floats(min_value=0.01, max_value=1.0), power_laws)
 def test_proportion_never_exceeds_eps_over_lambda(N, lam, error):
     b = bound(Proportion(N, lam), error)
     ceiling = float(error(N)) / lam
@@ -180,7 +187,7 @@ def test_limits_of_the_other_scenarios():
 
 
 @settings(max_examples=60, deadline=None)
-@given(scenarios, st.builds(power_law, constants, alphas), generations)
+@given(scenarios, power_laws, generations)
 def test_float_and_mpmath_agree_to_1e_12(scenario, error, i):
     b = bound(scenario, error)
     exact = b.evaluate_mp(dps=40, i=i)
@@ -279,3 +286,163 @@ def test_series_bounds_broadcast_generations_against_other_parameters(scenario):
             assert grid[r, c] == pytest.approx(
                 float(b.evaluate(i=int(g), alpha=float(a))), rel=1e-14
             )
+
+
+# --------------------------------------------------------------------------- stable forms
+
+AUGMENT = bound(Augment(1, 0), power_law())
+READABLE_AUGMENT = sp.lambdify([S.i, S.n, S.m, S.C, S.alpha], AUGMENT.expr, "mpmath")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 10**6), st.integers(0, 10**9), st.integers(1, 10**4), st.floats(0.05, 0.95))
+def test_augment_stable_form_equals_the_readable_closed_form(n, m, i, alpha):
+    stable = AUGMENT.evaluate_mp(dps=50, i=i, n=n, m=m, alpha=repr(alpha))
+    with mpmath.workdps(100):  # the readable form cancels: 100 digits leave 50 after it
+        args = [mpmath.mpf(v) for v in (i, n, m, 1, repr(alpha))]
+        want = READABLE_AUGMENT(*args)
+        assert abs(stable - want) <= mpmath.mpf(10) ** -45 * abs(want)
+
+
+def test_a_stable_form_with_a_slipped_exponent_is_caught():
+    # negative control for the check above: shift the power of r by one generation
+    b = bound(Augment(100, 300), power_law())
+    wrong = b.numeric_expr.replace(
+        lambda e: isinstance(e, S.xlog1py), lambda e: S.xlog1py(e.args[0] + 1, e.args[1])
+    )
+    values = {S.n: 100, S.m: 300, S.i: 5, S.C: 1, S.alpha: sp.Rational(1, 5)}
+    assert abs(sp.N(wrong.subs(values)) - sp.N(b.expr.subs(values))) > 1e-3
+
+
+def test_xlog1py_derivatives_are_those_of_c_log_1_plus_y():
+    c, y = sp.symbols("c y", positive=True)
+    for var in (c, y):
+        assert sp.simplify(sp.diff(S.xlog1py(c, y), var) - sp.diff(c * sp.log(1 + y), var)) == 0
+
+
+def test_augment_at_m_zero_and_generation_one_is_eps_of_n():
+    b = bound(Augment(1000, 0), power_law())
+    values = b.evaluate(i=np.array([1, 2, 50]), m=np.array([[0.0], [1e15]]))
+    assert values[0] == pytest.approx([1000**-0.2] * 3, rel=1e-15)
+    assert values[1, 0] == pytest.approx(1000**-0.2, rel=1e-15)  # B_1 never sees m
+    assert b.evaluate_mp(i=1, m=0) == b.evaluate_mp(i=7, m=0)
+
+
+# --------------------------------------------------------------------------- mpmath inputs
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"i": 2, "lam": "3"}, "lam"),
+        ({"i": 2, "N": "-100"}, "N"),
+        ({"i": 2, "lam": "nan"}, "lam"),
+        ({"i": 2, "lam": "inf"}, "lam"),
+        ({"i": 2, "lam": "0.3; import os"}, "lam"),
+        ({"i": 2, "alpha": "-0.2"}, "alpha"),
+        ({"i": "2.5"}, "generation i"),
+        ({"i": "0"}, "generation i"),
+        ({"i": 2, "N": True}, "N"),
+        ({"i": 2, "N": 3 + 1j}, "N"),
+        ({"i": 2, "N": None}, "N"),
+    ],
+)
+def test_evaluate_mp_checks_every_parameter_like_evaluate(params, name):
+    b = bound(Proportion(10, 0.5), power_law())
+    for evaluate in (b.evaluate_mp, b.evaluate):
+        with pytest.raises((ValueError, TypeError), match=name):
+            evaluate(**params)
+    if "i" in params and params.get("i") not in ("2.5", "0"):
+        limit_params = {k: v for k, v in params.items() if k != "i"}
+        with pytest.raises((ValueError, TypeError), match=name):
+            b.limit_value(**limit_params)
+
+
+@pytest.mark.parametrize("dps", [0, -5, MAX_DIGITS + 1, 2.5, True, "50", None])
+def test_digits_must_be_a_whole_number_in_range(dps):
+    b = bound(Proportion(10, 0.5), power_law())
+    with pytest.raises((ValueError, TypeError), match="dps"):
+        b.evaluate_mp(dps=dps, i=2)
+    if dps is not None:
+        with pytest.raises((ValueError, TypeError), match="dps"):
+            b.limit_value(dps=dps)
+
+
+def test_decimal_text_is_read_exactly_at_the_working_precision():
+    b = bound(Proportion(1000, 0.5), power_law(1.0, 0.2))
+    got = b.evaluate_mp(dps=80, i=40, lam="0.3", alpha="0.2")
+    with mpmath.workdps(90):
+        lam, alpha = mpmath.mpf(3) / 10, mpmath.mpf(1) / 5
+        direct = mpmath.mpf(1000) ** -alpha * (1 - (1 - lam) ** 40) / lam
+        assert abs(got - direct) < mpmath.mpf(10) ** -78 * direct
+
+
+def test_evaluate_mp_over_arrays_gives_an_object_array_of_the_scalar_values():
+    b = bound(Augment(100, 0), power_law())
+    m = np.array([0, 10, 1000])
+    i = np.array([[1], [4]])
+    grid = b.evaluate_mp(dps=30, i=i, m=m)
+    assert grid.shape == (2, 3) and grid.dtype == object
+    for r in range(2):
+        for c in range(3):
+            assert isinstance(grid[r, c], mpmath.mpf)
+            assert grid[r, c] == b.evaluate_mp(dps=30, i=int(i[r, 0]), m=int(m[c]))
+    assert np.allclose(grid.astype(float), b.evaluate(i=i, m=m), rtol=1e-13)
+    assert b.vacuous(grid).shape == (2, 3)
+    with pytest.raises(ValueError, match="broadcast"):
+        b.evaluate_mp(i=[1, 2], m=[1, 2, 3])
+
+
+def test_series_bounds_refuse_generations_they_cannot_sum():
+    b = bound(Accumulate(10, 5), power_law())
+    with pytest.raises(ValueError, match="generation i"):
+        b.evaluate(i=10**9)
+    with pytest.raises(ValueError, match="generation i"):
+        b.evaluate_mp(i=10**6)
+
+
+# --------------------------------------------------------------------------- convergence
+
+
+def test_accumulate_with_a_log_squared_error_converges_to_the_integral_sandwich():
+    # eps(N) = 1/log(N+2)^2 with n = m = 1: f(k) = 1/((k+1) log(k+2)^2), between
+    # g(k) = 1/((k+2) log(k+2)^2) and h(k) = 1/((k+1) log(k+1)^2), whose integrals are 1/log,
+    # so  sum_{k>=K} f in [1/log(K+2), h(K) + 1/log(K+1)].
+    b = bound(Accumulate(1, 1), from_expression(1 / sp.log(S.N + 2) ** 2))
+    verdict = b.convergence()
+    assert verdict.verdict == "converges" and "Bertrand" in verdict.reason
+    K = 10**5
+    k = np.arange(1, K, dtype=float)
+    head = math.fsum(1 / ((k + 1) * np.log(k + 2) ** 2))
+    low = head + 1 / math.log(K + 2)
+    high = head + 1 / ((K + 1) * math.log(K + 1) ** 2) + 1 / math.log(K + 1)
+    value = b.limit_value()
+    assert math.isfinite(value) and low <= value <= high
+    assert b.evaluate(i=10**6) < value  # the partial bound climbs towards it
+
+
+def test_convergence_verdicts_name_their_test():
+    diverging = bound(Accumulate(100, 50), diffusion_random_features(M=256, tau=10))
+    assert diverging.convergence().verdict == "diverges"
+    assert "p = 1" not in diverging.convergence().reason  # decided by the Bertrand step
+    assert bound(Accumulate(100, 50), power_law()).convergence().verdict == "converges"
+    assert bound(Replace(10), power_law()).convergence().verdict == "diverges"
+    assert bound(Proportion(10, 0.0), power_law()).convergence().verdict == "diverges"
+    assert bound(Proportion(10, 0.5), power_law()).convergence().verdict == "converges"
+
+
+def test_an_undecided_series_is_said_to_be_undecided_not_infinite():
+    # eps = 1/log(N+2) gives terms ~ 1/(k log k): the Bertrand exponent is exactly 1
+    b = bound(Accumulate(1, 1), from_expression(1 / sp.log(S.N + 2)))
+    assert b.convergence().verdict == "unknown"
+    with pytest.raises(UndecidedLimit, match="lim B_i"):
+        b.limit_value()
+
+
+def test_a_model_beyond_sympys_limits_is_undecided_at_once():
+    from bounds.errors import diffusion_early_stopped
+
+    b = bound(Accumulate(100, 50), diffusion_early_stopped(M=256))
+    assert b.convergence().verdict == "unknown" and "Max" in b.convergence().reason
+    with pytest.raises(UndecidedLimit):
+        b.limit_value()

@@ -1,24 +1,29 @@
 """Scenarios: sizes and weights as numbers and as sympy expressions, and their validation."""
 
+import json
 from fractions import Fraction
 
 import pytest
 import sympy as sp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bounds.scenarios import Accumulate, Augment, Custom, Proportion, Replace, Scenario
+from bounds import strategies as bs
+from bounds.scenarios import (
+    SCENARIOS,
+    Accumulate,
+    Augment,
+    Custom,
+    Proportion,
+    Replace,
+    Scenario,
+    scenario_from_dict,
+)
 
-sizes = st.integers(min_value=1, max_value=10**6)
-generations = st.integers(min_value=1, max_value=40)
-shares = st.floats(min_value=0.0, max_value=1.0)
-
+generations = bs.generations(max_value=40)
 scenarios = st.one_of(
-    st.builds(Replace, sizes),
-    st.builds(Proportion, sizes, shares),
-    st.builds(Augment, sizes, st.integers(min_value=0, max_value=10**6)),
-    st.builds(Accumulate, sizes, st.integers(min_value=0, max_value=10**6)),
-    st.builds(Custom.accumulate_subsample, sizes, st.integers(min_value=40, max_value=60)),
+    bs.scenarios(kinds=("replace", "proportion", "augment", "accumulate"), max_size=10**6),
+    st.builds(Custom.accumulate_subsample, bs.sizes(max_value=10**6), st.integers(40, 60)),
 )
 
 
@@ -113,3 +118,58 @@ def test_custom_accepts_fractions_and_floats():
     s = Custom((4, 8), ((1,), (Fraction(1, 4), 0.75)))
     assert s.weights(2) == (0.25, 0.75)
     assert s.counts(2) == (2, 6)
+
+
+@pytest.mark.parametrize("kind", bs.KINDS)
+@settings(max_examples=50, deadline=None)
+@given(data=st.data())
+def test_every_kind_round_trips_exactly_through_json(kind, data):
+    scenario = data.draw(bs.scenarios(kinds=(kind,), max_generations=6))
+    data_ = json.loads(json.dumps(scenario.to_dict()))
+    rebuilt = scenario_from_dict(data_)
+    assert type(rebuilt) is type(scenario) and rebuilt == scenario
+    assert rebuilt.to_dict() == scenario.to_dict()
+
+
+def test_two_different_custom_scenarios_have_different_dicts():
+    one = Custom((5, 6), ((1,), ("1/3", "2/3")))
+    two = Custom((5, 6), ((1,), ("2/3", "1/3")))
+    assert one.to_dict() != two.to_dict()
+    assert one.to_dict()["weights_table"][1] == ["1/3", "2/3"]  # exact, not 0.333...
+
+
+@pytest.mark.parametrize(
+    ("data", "word"),
+    [
+        ({"N": 5}, "name"),
+        ({"name": "bogus", "N": 5}, "scenario name"),
+        ({"name": "replace", "n": 5}, "replace"),
+        ({"name": "replace", "N": -5}, "N"),
+        ([1, 2], "mapping"),
+    ],
+)
+def test_bad_dicts_are_refused_by_name(data, word):
+    with pytest.raises(ValueError, match=word):
+        scenario_from_dict(data)
+
+
+def test_synthetic_amount_hooks():
+    assert Augment(10, 5).with_synthetic(7) == Augment(10, 7)
+    assert Accumulate(10, 5).with_synthetic(0) == Accumulate(10, 0)
+    assert (Augment.synthetic, Augment.real) == ("m", "n")
+    with pytest.raises(ValueError, match="m"):
+        Augment(10, 5).with_synthetic(-1)  # validated like any construction
+    for no_amount in (Replace(5), Proportion(5, 0.5), Custom((5,), ((1,),))):
+        with pytest.raises(ValueError, match="no synthetic amount"):
+            no_amount.with_synthetic(3)
+
+
+def test_each_scenario_names_how_its_bound_is_evaluated():
+    kinds = {cls.name: cls.evaluation for cls in SCENARIOS.values()}
+    assert kinds == {
+        "replace": "closed",
+        "proportion": "closed",
+        "augment": "closed",
+        "accumulate": "partial sums",
+        "custom": "recursion",
+    }
