@@ -146,6 +146,19 @@ class KDE:
         z = rng.standard_normal((size, self.dim))
         return self.data_[idx] + z @ self._chol.T
 
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """(data mean, data covariance with ddof 0 + H): the exact moments of p_hat."""
+        self._fitted()
+        centred = self.data_ - self.data_.mean(axis=0)
+        cov = centred.T @ centred / self.data_.shape[0] + self.covariance_
+        return self.data_.mean(axis=0), cov
+
+    @property
+    def length_scale(self) -> float:
+        """The kernel's smallest standard deviation, sqrt(min eigenvalue of H)."""
+        self._fitted()
+        return float(np.sqrt(np.linalg.eigvalsh(self.covariance_)[0]))
+
     # -- tails -----------------------------------------------------------------------------
     def bounding_box(self, tail: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
         """Data range +- z sd_k (sd_k^2 = H_kk), z such that each kernel's outside mass <= tail."""
