@@ -36,6 +36,7 @@ from empirical.tv import Grid, integrate
 __all__ = ["KDE"]
 
 _RULES = ("scott", "silverman")
+_NDTR_ZERO = -39.0  # special.ndtr(z) == 0.0 in double precision for z <= -38.5
 _CHUNK = 2**22  # entries of the (points x data) block evaluated at once
 
 
@@ -93,6 +94,10 @@ class KDE:
         self._whiten = np.linalg.inv(self._chol).T  # x @ _whiten = (L^{-1} x')'
         log_det_half = float(np.sum(np.log(np.diag(self._chol))))
         self._log_norm = 0.5 * d * math.log(2 * math.pi) + log_det_half
+        self._precision = np.linalg.inv(cov)
+        self._diagonal_sd = (
+            np.sqrt(np.diag(cov)) if np.count_nonzero(cov - np.diag(np.diag(cov))) == 0 else None
+        )
         return self
 
     def _fitted(self) -> None:
@@ -145,6 +150,8 @@ class KDE:
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         idx = rng.integers(0, self.data_.shape[0], size=size)
         z = rng.standard_normal((size, self.dim))
+        if self._diagonal_sd is not None:  # the same numbers as z @ L' for a diagonal L
+            return self.data_[idx] + z * self._diagonal_sd
         return self.data_[idx] + z @ self._chol.T
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
@@ -175,9 +182,11 @@ class KDE:
         lo_arr = np.broadcast_to(np.asarray(lo, dtype=float), (self.dim,))
         hi_arr = np.broadcast_to(np.asarray(hi, dtype=float), (self.dim,))
         sd = np.sqrt(np.diag(self.covariance_))
-        below = special.ndtr((lo_arr - self.data_) / sd)
-        above = special.ndtr((self.data_ - hi_arr) / sd)
-        return float(min(1.0, np.sum(below + above) / self.data_.shape[0]))
+        total = 0.0
+        for z in ((lo_arr - self.data_) / sd, (self.data_ - hi_arr) / sd):
+            near = z[z > _NDTR_ZERO]  # Phi(z) underflows to 0 below: the same sum, fewer terms
+            total += float(np.sum(special.ndtr(near)))
+        return float(min(1.0, total / self.data_.shape[0]))
 
     # -- grid density ----------------------------------------------------------------------
     def grid_pdf(
@@ -207,7 +216,7 @@ class KDE:
             raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
         if exact:
             return self.pdf(grid.points()).reshape(grid.shape), 0.0
-        diagonal = np.count_nonzero(self.covariance_ - np.diag(np.diag(self.covariance_))) == 0
+        diagonal = self._diagonal_sd is not None
         if method == "product" and not diagonal:
             raise ValueError("method='product' needs a diagonal kernel covariance H")
         if method == "product" or (method == "auto" and diagonal and self._product_cheaper(grid)):
@@ -285,7 +294,7 @@ class KDE:
         |d_k^2 K| <= K ((P u)_k^2 + P_kk) and Cauchy-Schwarz on E[(P u)_k^2; outside],
         sum_k (D_k^2 / 8) P_kk (sqrt(3 P) + P) (t (1 - t) <= 1/4)."""
         tail = 2 * self.dim * float(special.ndtr(-_TRUNCATE_Z))
-        precision = np.diag(np.linalg.inv(self.covariance_))
+        precision = np.diag(self._precision)
         curv = np.sum(grid.spacing**2 / 8 * precision) * (math.sqrt(3 * tail) + tail)
         return tail + float(curv)
 
@@ -336,11 +345,13 @@ def _bin(
     """Multilinear binning: point i (cell ``base``, position ``frac`` in it) spreads 1, and each
     ``weights[j][i]``, over its cell's corners; returns the 1 + len(weights) binned arrays."""
     size = math.prod(shape)
+    strides = np.cumprod((1,) + shape[:0:-1])[::-1]  # C order: node index = sum_k j_k stride_k
+    origin = base @ strides
     flats, corner_weights = [], []
     for corner in np.ndindex(*(2,) * len(shape)):
         c = np.asarray(corner)
         corner_weights.append(np.prod(np.where(c == 1, frac, 1.0 - frac), axis=1))
-        flats.append(np.ravel_multi_index(tuple((base + c).T), shape))
+        flats.append(origin + int(c @ strides))
     flat, weight = np.concatenate(flats), np.concatenate(corner_weights)
     out = [np.bincount(flat, weights=weight, minlength=size).reshape(shape)]
     for extra in weights:

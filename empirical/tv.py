@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import integrate as _integrate
@@ -102,9 +103,12 @@ class Grid:
     def size(self) -> int:
         return math.prod(self.shape)
 
-    @property
+    @cached_property
     def spacing(self) -> np.ndarray:
-        return (self.hi - self.lo) / (np.asarray(self.shape) - 1)
+        """(hi - lo) / (n - 1) per axis (read-only, computed once)."""
+        step = (self.hi - self.lo) / (np.asarray(self.shape) - 1)
+        step.setflags(write=False)
+        return step
 
     @property
     def axes(self) -> tuple[np.ndarray, ...]:
@@ -160,11 +164,11 @@ def _abs_integral(g: np.ndarray, grid: Grid) -> float:
     trapezoid h (|a| + |b|) / 2), so the kink of |g| costs O(h^3), not O(h^2); the remaining
     axes use the trapezoid rule."""
     a, b = np.abs(g[:-1]), np.abs(g[1:])
-    total = a + b
-    same_sign = np.sign(g[:-1]) * np.sign(g[1:]) >= 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cells = np.where(same_sign, total / 2, (a * a + b * b) / (2 * total))
-    out = np.sum(np.nan_to_num(cells), axis=0) * grid.spacing[0]
+    cells = a + b
+    crossing = g[:-1] * g[1:] < 0  # a sign change: both ends non-zero, so a + b > 0
+    ac, bc = a[crossing], b[crossing]
+    cells[crossing] = (ac * ac + bc * bc) / (ac + bc)
+    out = np.sum(cells, axis=0) * (grid.spacing[0] / 2)
     for step in grid.spacing[1:]:
         out = _integrate.trapezoid(out, dx=step, axis=0)
     return float(out)
