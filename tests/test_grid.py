@@ -28,7 +28,8 @@ def test_the_loop_grid_at_bandwidth_1e_4_is_refused():
     records = run_loop(Replace(100), lambda: KDE(1e-4), Gaussian(0.0, 1.0), 1, seed=0)
     g = records[0]["grid"]
     grid = Grid(g["lo"], g["hi"], tuple(g["shape"]))
-    assert records[0]["delta_error"] > 1  # the error estimate means nothing on this grid
+    # on this grid a kernel is one node wide: the TV error bar is too wide to mean anything
+    assert records[0]["delta_error"] > 0.1
     with pytest.raises(ValueError, match="too coarse .* length scale 0.0001"):
         check_resolution(grid, length_scale_of(_kde(1e-4)), 1e-3)
     with pytest.raises(ValueError, match="needs .* more than max_points"):
