@@ -44,6 +44,7 @@ from empirical.points import (
     check_size,
     check_split,
     draw_labels,
+    logsumexp_rows,
     normal_box_z,
 )
 
@@ -104,7 +105,7 @@ class _NoisyArcs:
         """log (1/k) sum_arcs (arc density), by log-sum-exp; see the module docstring."""
         pts = as_points(x, 2)
         logs = np.stack([self._arc_logpdf(pts, arc) for arc in self.arcs])
-        return special.logsumexp(logs, axis=0) - math.log(len(self.arcs))
+        return logsumexp_rows(logs, axis=0) - math.log(len(self.arcs))
 
     def pdf(self, x: object) -> np.ndarray:
         return np.exp(self.logpdf(x))

@@ -30,6 +30,7 @@ import numpy as np
 from scipy import fft, special
 
 from bounds import validate
+from empirical.points import transform_rows
 from empirical.truths import as_points
 from empirical.tv import Grid, integrate
 
@@ -112,8 +113,8 @@ class KDE:
     # -- exact density -----------------------------------------------------------------------
     def _log_kernel_blocks(self, pts: np.ndarray, centres: np.ndarray):
         """Yield (rows, -|L^{-1}(x - c)|^2 / 2) blocks, x over chunks of ``pts``, c all centres."""
-        xw = pts @ self._whiten
-        cw = centres @ self._whiten
+        xw = transform_rows(pts, self._whiten)
+        cw = transform_rows(centres, self._whiten)
         step = max(1, _CHUNK // (centres.shape[0] * self.dim))
         for start in range(0, pts.shape[0], step):
             rows = slice(start, start + step)
@@ -264,7 +265,7 @@ class KDE:
         values = np.zeros(grid.shape)
         (w0, w1), (s0, s1), (f0, f1) = [f.shape[1] for f in factors], starts, factors
         for i in range(n):
-            values[s0[i] : s0[i] + w0, s1[i] : s1[i] + w1] += np.outer(f0[i], f1[i])
+            values[s0[i] : s0[i] + w0, s1[i] : s1[i] + w1] += f0[i, :, None] * f1[i]
         return values / n, tail
 
     def _half_widths(self, grid: Grid) -> list[int]:

@@ -3,7 +3,7 @@ boxes and split rules.
 
 Public API: ``as_points(x, dim)``, ``check_size(size)``, ``check_rng(rng)``, ``check_box(lo, hi,
 dim)``, ``normal_box_z(tail, dim)``, ``check_split(split)``, ``draw_labels(size, weights,
-split, rng)``.
+split, rng)``, ``transform_rows(x, matrix)``, ``logsumexp_rows(logs, axis)``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ __all__ = [
     "check_size",
     "check_split",
     "normal_box_z",
+    "transform_rows",
     "draw_labels",
+    "logsumexp_rows",
 ]
 
 SPLITS = ("random", "even")
@@ -40,6 +42,23 @@ def as_points(x: object, dim: int, name: str = "x") -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got non-finite entries")
     return arr
+
+
+def transform_rows(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """x @ matrix for many rows and a small matrix, by ``einsum`` rather than BLAS: a
+    multithreaded BLAS call on a (k, d) x (d, d) product costs far more than it computes when
+    the cores are shared."""
+    return np.einsum("ni,ij->nj", x, matrix)
+
+
+def logsumexp_rows(logs: np.ndarray, axis: int) -> np.ndarray:
+    """log sum exp along ``axis``, shifted by the maximum (finite if any term is); -inf where
+    every term is -inf."""
+    top = np.max(logs, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(logs - shift), axis=axis, keepdims=True)) + shift
+    return np.squeeze(out, axis=axis)
 
 
 def check_size(size: object) -> int:

@@ -228,3 +228,22 @@ def test_bad_blobs_parameters_name_themselves():
         Blobs([[0.0, 1.0]], dim=3)
     with pytest.raises(ValueError, match="split"):
         GaussianMixture([1.0], [0.0], 1.0, "halves")
+
+
+@pytest.mark.parametrize(
+    "truth",
+    [
+        Gaussian(0.5, 2.0),
+        Gaussian([0.0, 1.0], [1.0, 0.5]),
+        Gaussian([0.0, 1.0], [[1.0, 0.3], [0.3, 0.5]]),  # not diagonal: pdf at every node
+        GaussianMixture([0.3, 0.7], [[-1.0, 0.0], [2.0, 1.0]], [0.5, [1.0, 2.0]]),
+        GaussianMixture([0.4, 0.6], [-1.0, 2.0], [0.5, 2.0]),
+    ],
+)
+def test_grid_pdf_is_the_pdf_at_the_nodes(truth):
+    from empirical.tv import Grid
+
+    grid = Grid([-4.0] * truth.dim, [5.0] * truth.dim, 33)
+    values, error = truth.grid_pdf(grid)
+    assert error == 0 and values.shape == grid.shape
+    np.testing.assert_allclose(values.ravel(), truth.pdf(grid.points()), rtol=1e-12, atol=1e-300)
