@@ -112,10 +112,20 @@ class KDE:
 
     # -- exact density -----------------------------------------------------------------------
     def _log_kernel_blocks(self, pts: np.ndarray, centres: np.ndarray):
-        """Yield (rows, -|L^{-1}(x - c)|^2 / 2) blocks, x over chunks of ``pts``, c all centres."""
+        """Yield (rows, -|L^{-1}(x - c)|^2 / 2) blocks, x over chunks of ``pts``, c all centres
+        (for a diagonal H, -sum_k ((x_k - c_k) / sd_k)^2 / 2 axis by axis)."""
+        step = max(1, _CHUNK // (centres.shape[0] * self.dim))
+        if self._diagonal_sd is not None:
+            for start in range(0, pts.shape[0], step):
+                rows = slice(start, start + step)
+                block = np.zeros((pts[rows].shape[0], centres.shape[0]))
+                for k, sd in enumerate(self._diagonal_sd):
+                    z = (pts[rows, k, None] - centres[None, :, k]) / sd
+                    block -= 0.5 * z * z
+                yield rows, block
+            return
         xw = transform_rows(pts, self._whiten)
         cw = transform_rows(centres, self._whiten)
-        step = max(1, _CHUNK // (centres.shape[0] * self.dim))
         for start in range(0, pts.shape[0], step):
             rows = slice(start, start + step)
             diff = xw[rows, None, :] - cw[None, :, :]
