@@ -67,7 +67,7 @@ def _arc_mass(lo: np.ndarray, hi: np.ndarray, kappa: np.ndarray) -> np.ndarray:
     start, stop = np.maximum(a, peak - width), np.minimum(b, peak + width)
     half = np.maximum(stop - start, 0.0) / 2
     u = ((start + stop) / 2)[:, None] + half[:, None] * _NODES
-    integral = half * (np.exp(k[:, None] * (np.cos(u) - 1)) @ _WEIGHTS)
+    integral = half * np.einsum("ij,j->i", np.exp(k[:, None] * (np.cos(u) - 1)), _WEIGHTS)
     out[~small] = integral / (2 * math.pi * special.i0e(k))
     return np.clip(out, 0.0, 1.0)
 

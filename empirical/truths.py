@@ -82,7 +82,7 @@ def _diagonal_grid_pdf(
         for a, axis in enumerate(grid.axes)
     ]
     if grid.dim == 1:
-        return factors[0] @ weights
+        return np.einsum("ak,k->a", factors[0], weights)
     return np.einsum("ak,bk,k->ab", factors[0], factors[1], weights)
 
 
