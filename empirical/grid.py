@@ -8,6 +8,8 @@ Public API:
 - ``check_resolution(grid, length_scale, tol)``: raise ValueError when the grid is too coarse.
 - ``grid_for(lo, hi, length_scale, tol, max_points)``: the coarsest grid on [lo, hi] whose a priori
   error is at most ``tol``, or a ValueError saying how many nodes that needs.
+- ``refined_to_resolve(grid, length_scale, tol, max_points)``: the grid itself, or the same box
+  with its spacing halved until it resolves the length scale, or a ValueError.
 - ``spread_box(lo, hi, kernel_sd, generations, tail)``: [lo, hi] widened by
   z sqrt(generations) kernel_sd, 2 d (1 - Phi(z)) = tail.
 - ``loop_grid(truth, kernel_sd, generations, tol, max_points, tail)``: one grid for a whole KDE
@@ -47,6 +49,7 @@ __all__ = [
     "grid_for",
     "length_scale_of",
     "loop_grid",
+    "refined_to_resolve",
     "spread_box",
 ]
 
@@ -120,6 +123,24 @@ def grid_for(
             " use a larger length scale (bandwidth)"
         )
     return Grid(lo_arr, hi_arr, tuple(int(n) for n in counts))
+
+
+def refined_to_resolve(
+    grid: Grid, length_scale: float, tol: float = 1e-3, max_points: int | None = None
+) -> Grid:
+    """``grid`` if a_priori_error(grid.spacing, length_scale) <= tol, else ``grid.refined()``
+    (spacing halved, same box) as often as needed; ValueError if that passes ``max_points``
+    (default ``DEFAULT_MAX_POINTS[d]``). Densities on the old grid must be evaluated again."""
+    scale = validate.positive("length_scale", length_scale)
+    tol = validate.positive("tol", tol)
+    cap = DEFAULT_MAX_POINTS.get(grid.dim, 10**7) if max_points is None else max_points
+    cap = validate.whole("max_points", cap, minimum=5)
+    while a_priori_error(grid.spacing, scale) > tol:
+        finer = grid.refined()
+        if finer.size > cap:
+            check_resolution(grid, scale, tol)  # raises, with the nodes the box needs
+        grid = finer
+    return grid
 
 
 def spread_box(

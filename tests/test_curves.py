@@ -5,9 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
-from empirical.curves import Circles, Moons
+from empirical.curves import Circles, Moons, _arc_mass
 from empirical.tv import Grid
 from empirical.tv import integrate as grid_integrate
 
@@ -131,3 +133,23 @@ def test_bad_parameters_name_themselves():
         Circles(0.1, 1.0)
     with pytest.raises(ValueError, match="split"):
         Moons(0.1, split="stratified")
+
+
+@settings(max_examples=40, deadline=None)
+@given(kappa=st.floats(1e-3, 1e4), phi=st.floats(-math.pi, math.pi))
+def test_arc_mass_matches_adaptive_quadrature(kappa, phi):
+    # mass of VM(0, kappa) on the half circle [-phi, pi - phi], on both sides of kappa = 50
+    lo, hi = -phi, math.pi - phi
+    peaks = [p for p in (0.0, 2 * math.pi, -2 * math.pi) if lo < p < hi]
+    value, _ = integrate.quad(
+        lambda u: math.exp(kappa * (math.cos(u) - 1)),
+        lo,
+        hi,
+        points=peaks or None,
+        limit=400,
+        epsabs=1e-300,
+        epsrel=1e-12,
+    )
+    exact = value / (2 * math.pi * special.i0e(kappa))
+    ours = _arc_mass(np.array([lo]), np.array([hi]), np.array([kappa]))[0]
+    assert abs(ours - exact) <= 1e-11

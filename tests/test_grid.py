@@ -11,6 +11,7 @@ from empirical.grid import (
     grid_for,
     length_scale_of,
     loop_grid,
+    refined_to_resolve,
     spread_box,
 )
 from empirical.kde import KDE
@@ -103,3 +104,14 @@ def test_bad_input_names_the_parameter():
         spread_box(0.0, 1.0, 0.1, 0)
     with pytest.raises(ValueError, match="box"):
         grid_for(1.0, 0.0, 0.1)
+
+
+def test_refined_to_resolve_halves_the_spacing_or_refuses():
+    grid = Grid(-1.0, 1.0, 65)
+    assert refined_to_resolve(grid, 1.0, 1e-3) is grid
+    finer = refined_to_resolve(grid, 0.01, 1e-3)
+    assert np.all(finer.lo == grid.lo) and np.all(finer.hi == grid.hi)
+    assert a_priori_error(finer.spacing, 0.01) <= 1e-3
+    assert a_priori_error(finer.coarsened().spacing, 0.01) > 1e-3  # the coarsest that passes
+    with pytest.raises(ValueError, match="too coarse"):
+        refined_to_resolve(grid, 1e-4, 1e-3, max_points=10**5)
