@@ -218,7 +218,8 @@ class KDE:
         and int |E| (the error of f_b; that of f_b - E is of higher order) plus the effect of
         truncating both kernels at z = 12 marginal sds (``_truncation_error``). Both
         convolutions share one forward transform per binned array and the kernels' spectra,
-        cached across calls and models with the same H and grid spacing. Points outside the
+        cached across calls and models with the same H and grid spacing (up to 8 sets of at
+        most 32 MB each). Points outside the
         grid's box are added by the exact sum.
         """
         self._fitted()
@@ -293,7 +294,11 @@ class KDE:
         weights = [frac[:, k] * (1 - frac[:, k]) for k in range(self.dim)]
         binned = _bin(base, frac, grid.shape, weights)
         half = self._half_widths(grid)
-        spectra = _spectra(
+        padded = math.prod(n + 2 * m for n, m in zip(grid.shape, half, strict=True))
+        spectra_of = (
+            _spectra if (1 + self.dim) * 16 * padded <= _CACHE_BYTES else _spectra.__wrapped__
+        )
+        spectra = spectra_of(
             tuple(grid.shape),
             tuple(half),
             tuple(grid.spacing.tolist()),
@@ -332,7 +337,10 @@ _TRUNCATE_Z = 12.0
 _METHODS = ("auto", "fft", "product")
 
 
-@lru_cache(maxsize=16)
+_CACHE_BYTES = 2**25  # spectra larger than 32 MB are recomputed rather than kept
+
+
+@lru_cache(maxsize=8)
 def _spectra(
     shape: tuple[int, ...],
     half: tuple[int, ...],

@@ -235,3 +235,18 @@ def test_bad_input_is_rejected_with_the_parameter_name():
         KDE().pdf([0.0])
     with pytest.raises(ValueError, match="grid must have dim"):
         KDE(1.0).fit(_data(10)).grid_pdf(Grid([0, 0], [1, 1], 5))
+
+
+def test_large_spectra_are_not_kept(monkeypatch):
+    import empirical.kde as kde_module
+
+    grid = Grid(-5.0, 5.0, 1025)
+    kde = KDE(0.2).fit(_data(300))
+    kde_module._spectra.cache_clear()
+    monkeypatch.setattr(kde_module, "_CACHE_BYTES", 0)
+    small_cache, _ = kde.grid_pdf(grid, method="fft")
+    assert kde_module._spectra.cache_info().currsize == 0
+    monkeypatch.undo()
+    cached, _ = kde.grid_pdf(grid, method="fft")
+    assert kde_module._spectra.cache_info().currsize == 1
+    assert cached.tobytes() == small_cache.tobytes()
