@@ -4,14 +4,23 @@ Public API (each follows the ``Density`` protocol of ``empirical.model``, shaped
 ``scipy.stats`` distribution):
 
 - ``Gaussian(mean, cov)``: N(mean, cov) on R^d.
-- ``GaussianMixture(weights, means, covs)``: sum_k w_k N(mean_k, cov_k).
-- ``Bump(center, radius)``: the C-infinity, compactly supported product density
-  prod_k b((x_k - c_k) / r) / r with b(u) = exp(-1 / (1 - u^2)) / Z on (-1, 1).
+- ``GaussianMixture(weights, means, covs, split)``: sum_k w_k N(mean_k, cov_k).
+- ``Blobs(centers, dim, low, high, sd, seed, split)``: scikit-learn's ``make_blobs`` law, equal
+  weights on N(c_k, sd^2 I) with given centres or ``centers`` of them uniform in [low, high]^dim.
+- ``Bump(center, radius)`` (from ``empirical.bounded``): the C-infinity, compactly supported
+  product density prod_k b((x_k - c_k) / r) / r, b(u) = exp(-1 / (1 - u^2)) / Z on (-1, 1).
+- ``Moons``, ``Circles`` (from ``empirical.curves``): noisy curves in the plane.
+- ``TRUTHS``: short name -> class, for registries and command lines.
 
 Each has ``dim``, ``pdf(x)``, ``logpdf(x)`` (x of shape (k, d)), ``sample(size, rng)``,
 ``bounding_box(tail)`` (a box outside which the mass is at most ``tail``),
-``outside_mass(lo, hi)`` (an upper bound on the mass outside the box [lo, hi]) and
-``parameters()`` (plain values, for records).
+``outside_mass(lo, hi)`` (an upper bound on the mass outside the box [lo, hi]),
+``moments()`` (exact mean and covariance), ``length_scale`` (the smallest length over which the
+density changes by O(1), for grid spacing) and ``parameters()`` (plain JSON values with
+``type(t)(**t.parameters())`` rebuilding ``t``). Mixtures take ``split``: ``"random"`` (i.i.d.
+draws) or ``"even"`` (stratified counts per component, as scikit-learn's generators).
+Gaussians and Gaussian mixtures also have ``grid_pdf(grid)``, the density on a grid's nodes as
+per-axis factors when the covariances are diagonal (used by ``empirical.tv.evaluate``).
 """
 
 from __future__ import annotations
@@ -19,48 +28,35 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
-from scipy import integrate, special
+from scipy import special
 
 from bounds import validate
+from empirical.bounded import Bump
+from empirical.curves import Circles, Moons
+from empirical.points import (
+    as_points,
+    check_box,
+    check_rng,
+    check_size,
+    check_split,
+    draw_labels,
+    logsumexp_rows,
+    normal_box_z,
+    transform_rows,
+)
 
-__all__ = ["Bump", "Gaussian", "GaussianMixture", "as_points"]
-
-
-def as_points(x: object, dim: int, name: str = "x") -> np.ndarray:
-    """Return ``x`` as a finite float array of shape (k, dim); 1-D input is read as k points if
-    dim == 1, else as one point."""
-    arr = np.asarray(x, dtype=float)
-    if arr.ndim == 0 or (arr.ndim == 1 and dim == 1):
-        arr = arr.reshape(-1, 1)
-    elif arr.ndim == 1:
-        arr = arr.reshape(1, -1)
-    if arr.ndim != 2 or arr.shape[1] != dim:
-        raise ValueError(f"{name} must have shape (k, {dim}), got shape {np.shape(x)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got non-finite entries")
-    return arr
-
-
-def _size(size: object) -> int:
-    return validate.whole("size", size, minimum=0)
-
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
-
-
-def _box_tail_z(tail: object, dim: int) -> float:
-    """z with 2 * d * (1 - Phi(z)) = tail: the half-width in standard deviations of a box whose
-    outside mass is at most ``tail`` by the union bound over the d marginals."""
-    tail = validate.real("tail", tail, 0.0, 1.0)
-    if tail == 0:
-        raise ValueError("tail must be in (0, 1], got 0 (a Gaussian box has positive outside mass)")
-    return float(-special.ndtri(tail / (2 * dim)))
+__all__ = [
+    "TRUTHS",
+    "Blobs",
+    "Bump",
+    "Circles",
+    "Gaussian",
+    "GaussianMixture",
+    "Moons",
+    "as_points",
+]
 
 
 def _normal_outside(lo: np.ndarray, hi: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> float:
@@ -70,13 +66,24 @@ def _normal_outside(lo: np.ndarray, hi: np.ndarray, mean: np.ndarray, sd: np.nda
     return float(min(1.0, np.sum(below + above)))
 
 
-def _box(lo: object, hi: object, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    lo_arr = np.broadcast_to(np.asarray(lo, dtype=float), (dim,))
-    hi_arr = np.broadcast_to(np.asarray(hi, dtype=float), (dim,))
-    finite = np.all(np.isfinite(lo_arr)) and np.all(np.isfinite(hi_arr))
-    if not (finite and np.all(lo_arr < hi_arr)):
-        raise ValueError(f"box must satisfy lo < hi, finite, got lo={lo!r}, hi={hi!r}")
-    return lo_arr, hi_arr
+def _diagonal_grid_pdf(
+    grid: object, weights: np.ndarray, means: np.ndarray, covs: np.ndarray
+) -> np.ndarray | None:
+    """sum_k w_k prod_axes N(y_a; m_ka, C_k,aa) on the grid's nodes, as per-axis factors (the
+    product of the marginal densities, exact for diagonal C_k); None if some C_k is not
+    diagonal or d > 2."""
+    off = covs - np.einsum("kii->ki", covs)[:, :, None] * np.eye(covs.shape[1])
+    if np.any(off != 0) or grid.dim > 2:
+        return None
+    sd = np.sqrt(np.einsum("kii->ki", covs))
+    factors = [
+        np.exp(-0.5 * ((axis[:, None] - means[:, a]) / sd[:, a]) ** 2)
+        / (sd[:, a] * math.sqrt(2 * math.pi))
+        for a, axis in enumerate(grid.axes)
+    ]
+    if grid.dim == 1:
+        return np.einsum("ak,k->a", factors[0], weights)
+    return np.einsum("ak,bk,k->ab", factors[0], factors[1], weights)
 
 
 def _covariance(cov: object, dim: int, name: str) -> np.ndarray:
@@ -124,27 +131,44 @@ class Gaussian:
     def logpdf(self, x: object) -> np.ndarray:
         """log pdf at the rows of x."""
         pts = as_points(x, self.dim)
-        z = (pts - self.mean) @ self._whiten
+        z = transform_rows(pts - self.mean, self._whiten)
         return -0.5 * np.sum(z * z, axis=1) - self._log_norm
 
     def pdf(self, x: object) -> np.ndarray:
         """Density at the rows of x."""
         return np.exp(self.logpdf(x))
 
+    def grid_pdf(self, grid: object) -> tuple[np.ndarray, float]:
+        """(density at the grid's nodes, L1 error 0): per-axis factors when cov is diagonal
+        (d <= 2), else ``pdf`` at every node."""
+        values = _diagonal_grid_pdf(grid, np.ones(1), self.mean[None, :], self.cov[None])
+        if values is None:
+            values = self.pdf(grid.points()).reshape(grid.shape)
+        return values, 0.0
+
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """mean + L z with L L' = cov and z standard normal; shape (size, d)."""
-        z = _check_rng(rng).standard_normal((_size(size), self.dim))
+        z = check_rng(rng).standard_normal((check_size(size), self.dim))
         return self.mean + z @ self._chol.T
 
     def bounding_box(self, tail: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
         """mean_k +- z sd_k, with z chosen so the outside mass is at most ``tail``."""
-        half = _box_tail_z(tail, self.dim) * np.sqrt(np.diag(self.cov))
+        half = normal_box_z(tail, self.dim) * np.sqrt(np.diag(self.cov))
         return self.mean - half, self.mean + half
 
     def outside_mass(self, lo: object, hi: object) -> float:
         """Union bound on P(X not in [lo, hi]) from the marginals (exact when d = 1)."""
-        lo_arr, hi_arr = _box(lo, hi, self.dim)
+        lo_arr, hi_arr = check_box(lo, hi, self.dim)
         return _normal_outside(lo_arr, hi_arr, self.mean, np.sqrt(np.diag(self.cov)))
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, covariance)."""
+        return self.mean.copy(), self.cov.copy()
+
+    @property
+    def length_scale(self) -> float:
+        """The smallest standard deviation, sqrt(min eigenvalue of cov)."""
+        return float(np.sqrt(np.linalg.eigvalsh(self.cov)[0]))
 
     def parameters(self) -> dict[str, object]:
         return {"mean": self.mean.tolist(), "cov": self.cov.tolist()}
@@ -153,11 +177,13 @@ class Gaussian:
 @dataclass(frozen=True, eq=False)
 class GaussianMixture:
     """sum_k w_k N(mean_k, cov_k); ``covs`` is one covariance per component (scalar, diagonal or
-    matrix each), or a single scalar shared by all."""
+    matrix each), or a single scalar shared by all; ``split`` is how ``sample`` assigns draws to
+    components (``empirical.points.draw_labels``)."""
 
     weights: Sequence[float]
     means: Sequence[object]
     covs: object = 1.0
+    split: str = "random"
 
     def __post_init__(self) -> None:
         weights = np.asarray(self.weights, dtype=float)
@@ -179,6 +205,7 @@ class GaussianMixture:
         if len(covs) != weights.size:  # type: ignore[arg-type]
             raise ValueError(f"covs must hold one covariance per weight ({weights.size})")
         parts = tuple(Gaussian(m, c) for m, c in zip(means, covs, strict=True))  # type: ignore[arg-type]
+        object.__setattr__(self, "split", check_split(self.split))
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "means", means)
         object.__setattr__(self, "covs", np.stack([p.cov for p in parts]))
@@ -195,16 +222,25 @@ class GaussianMixture:
         with np.errstate(divide="ignore"):
             log_w = np.log(self.weights)[:, None]
             logs = np.stack([c.logpdf(pts) for c in self.components]) + log_w
-        return special.logsumexp(logs, axis=0)
+        return logsumexp_rows(logs, axis=0)
 
     def pdf(self, x: object) -> np.ndarray:
         return np.exp(self.logpdf(x))
 
+    def grid_pdf(self, grid: object) -> tuple[np.ndarray, float]:
+        """(density at the grid's nodes, L1 error 0): sum_k w_k (product of per-axis factors)
+        when every cov_k is diagonal (d <= 2), else ``pdf`` at every node."""
+        values = _diagonal_grid_pdf(grid, self.weights, self.means, self.covs)
+        if values is None:
+            values = self.pdf(grid.points()).reshape(grid.shape)
+        return values, 0.0
+
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
-        """Component k with probability w_k, then mean_k + L_k z."""
-        rng = _check_rng(rng)
-        size = _size(size)
-        labels = rng.choice(self.weights.size, size=size, p=self.weights)
+        """Component labels by the ``split`` rule (i.i.d. with P(k) = w_k by default), then
+        mean_k + L_k z."""
+        rng = check_rng(rng)
+        size = check_size(size)
+        labels = draw_labels(size, self.weights, self.split, rng)
         z = rng.standard_normal((size, self.dim))
         return self.means[labels] + np.einsum("nij,nj->ni", self._chols[labels], z)
 
@@ -218,98 +254,105 @@ class GaussianMixture:
         parts = zip(self.weights, self.components, strict=True)
         return float(sum(w * c.outside_mass(lo, hi) for w, c in parts))
 
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """mean = sum_k w_k m_k, cov = sum_k w_k (C_k + m_k m_k') - mean mean'."""
+        mean = self.weights @ self.means
+        second = np.einsum("k,kij->ij", self.weights, self.covs)
+        second += np.einsum("k,ki,kj->ij", self.weights, self.means, self.means)
+        return mean, second - np.outer(mean, mean)
+
+    @property
+    def length_scale(self) -> float:
+        """The smallest component standard deviation."""
+        return min(c.length_scale for c in self.components)
+
     def parameters(self) -> dict[str, object]:
         return {
             "weights": self.weights.tolist(),
             "means": self.means.tolist(),
             "covs": self.covs.tolist(),
+            "split": self.split,
         }
 
 
-def _bump_kernel(u: float) -> float:
-    return math.exp(-1.0 / (1.0 - u * u)) if abs(u) < 1 else 0.0
-
-
-@cache
-def _bump_constant() -> float:
-    """Z = int_{-1}^{1} exp(-1 / (1 - u^2)) du (about 0.443994), by adaptive quadrature."""
-    value, _ = integrate.quad(_bump_kernel, -1.0, 1.0, epsabs=1e-15, epsrel=1e-13)
-    return value
-
-
-def _bump_cdf(u: float) -> float:
-    """P(U <= u) for U with density b on (-1, 1)."""
-    if u <= -1:
-        return 0.0
-    if u >= 1:
-        return 1.0
-    value, _ = integrate.quad(_bump_kernel, -1.0, u, epsabs=1e-15, epsrel=1e-13)
-    return value / _bump_constant()
-
-
 @dataclass(frozen=True, eq=False)
-class Bump:
-    """Product of scaled 1-D bumps, supported on the box center +- radius (C-infinity, compact).
+class Blobs:
+    """scikit-learn's ``make_blobs`` law: (1/k) sum_k N(c_k, sd^2 I).
 
-    pdf(x) = prod_k exp(-1 / (1 - u_k^2)) / (Z r), u_k = (x_k - c_k) / r, |u_k| < 1.
+    ``centers`` is a list of k points, or a count k: then c_k ~ Uniform([low, high]^dim), drawn
+    by ``numpy.random.default_rng(seed).uniform(low, high, (k, dim))`` (``dim`` defaults to 2).
+    ``parameters()`` records the centres themselves, so rebuilding needs no random draw.
     """
 
-    center: object = 0.0
-    radius: float = 1.0
+    centers: int | Sequence[Sequence[float]] = 3
+    dim: int | None = None
+    low: float = -10.0
+    high: float = 10.0
+    sd: float = 1.0
+    seed: int = 0
+    split: str = "random"
 
     def __post_init__(self) -> None:
-        center = np.atleast_1d(np.asarray(self.center, dtype=float))
-        if center.ndim != 1 or not np.all(np.isfinite(center)):
-            raise ValueError(f"center must be a finite number or vector, got {self.center!r}")
-        object.__setattr__(self, "center", center)
-        object.__setattr__(self, "radius", validate.positive("radius", self.radius))
-
-    @property
-    def dim(self) -> int:
-        return self.center.size
+        sd = validate.positive("sd", self.sd)
+        if isinstance(self.centers, int | np.integer):
+            k = validate.whole("centers", self.centers, minimum=1)
+            dim = 2 if self.dim is None else validate.whole("dim", self.dim, minimum=1)
+            low, high = validate.real("low", self.low), validate.real("high", self.high)
+            if not low < high:
+                raise ValueError(f"low must be < high, got low={low}, high={high}")
+            seed = validate.whole("seed", self.seed, minimum=0)
+            centres = np.random.default_rng(seed).uniform(low, high, (k, dim))
+        else:
+            centres = np.asarray(self.centers, dtype=float)
+            if centres.ndim != 2 or centres.shape[0] < 1 or not np.all(np.isfinite(centres)):
+                raise ValueError(
+                    f"centers must be a count >= 1 or a list of finite points, got {self.centers!r}"
+                )
+            if self.dim is not None and self.dim != centres.shape[1]:
+                raise ValueError(f"dim must be None or {centres.shape[1]}, got {self.dim!r}")
+        k = centres.shape[0]
+        mixture = GaussianMixture([1.0 / k] * k, centres, sd**2, self.split)
+        object.__setattr__(self, "centers", centres)
+        object.__setattr__(self, "dim", centres.shape[1])
+        object.__setattr__(self, "sd", sd)
+        object.__setattr__(self, "split", mixture.split)
+        object.__setattr__(self, "mixture", mixture)
 
     def logpdf(self, x: object) -> np.ndarray:
-        """sum_k [-1/(1 - u_k^2) - log(Z r)], and -inf outside the support."""
-        u = (as_points(x, self.dim) - self.center) / self.radius
-        inside = np.all(np.abs(u) < 1, axis=1)
-        out = np.full(u.shape[0], -np.inf)
-        ui = u[inside]
-        out[inside] = np.sum(-1.0 / (1.0 - ui * ui), axis=1) - self.dim * math.log(
-            _bump_constant() * self.radius
-        )
-        return out
+        return self.mixture.logpdf(x)
 
     def pdf(self, x: object) -> np.ndarray:
-        return np.exp(self.logpdf(x))
+        return self.mixture.pdf(x)
+
+    def grid_pdf(self, grid: object) -> tuple[np.ndarray, float]:
+        return self.mixture.grid_pdf(grid)
 
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
-        """Each coordinate by rejection from Uniform(-1, 1), accepted with prob b(u) / b(0)."""
-        rng = _check_rng(rng)
-        total = _size(size) * self.dim
-        accepted: list[np.ndarray] = []
-        count = 0
-        while count < total:
-            u = rng.uniform(-1.0, 1.0, size=max(16, int(1.7 * (total - count))))
-            keep = u[rng.uniform(size=u.size) < np.exp(1.0 - 1.0 / (1.0 - u * u))]
-            accepted.append(keep)
-            count += keep.size
-        u = np.concatenate([np.empty(0), *accepted])[:total].reshape(-1, self.dim)
-        return self.center + self.radius * u
+        """As ``GaussianMixture.sample`` (``split="even"``: make_blobs's counts, shuffled)."""
+        return self.mixture.sample(size, rng)
 
-    def bounding_box(self, tail: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """The support itself (outside mass 0 for every ``tail``)."""
-        validate.real("tail", tail, 0.0, 1.0)
-        return self.center - self.radius, self.center + self.radius
+    def bounding_box(self, tail: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+        return self.mixture.bounding_box(tail)
 
     def outside_mass(self, lo: object, hi: object) -> float:
-        """Union bound over coordinates, each marginal mass by quadrature (error < 1e-12)."""
-        lo_arr, hi_arr = _box(lo, hi, self.dim)
-        total = 0.0
-        for k in range(self.dim):
-            a = (lo_arr[k] - self.center[k]) / self.radius
-            b = (hi_arr[k] - self.center[k]) / self.radius
-            total += _bump_cdf(a) + 1.0 - _bump_cdf(b)
-        return float(min(1.0, max(0.0, total)))
+        return self.mixture.outside_mass(lo, hi)
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.mixture.moments()
+
+    @property
+    def length_scale(self) -> float:
+        return self.sd
 
     def parameters(self) -> dict[str, object]:
-        return {"center": self.center.tolist(), "radius": self.radius}
+        return {"centers": self.centers.tolist(), "sd": self.sd, "split": self.split}
+
+
+TRUTHS: dict[str, type] = {
+    "gaussian": Gaussian,
+    "mixture": GaussianMixture,
+    "blobs": Blobs,
+    "bump": Bump,
+    "moons": Moons,
+    "circles": Circles,
+}

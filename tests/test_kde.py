@@ -87,7 +87,7 @@ def test_binned_fft_matches_the_exact_sum_within_its_stated_error(d, shape, box)
     # the second case puts data outside the box (their kernels are then added exactly)
     kde = KDE(0.3).fit(_data(3000, d=d, seed=3))
     grid = Grid(*box, shape)
-    fast, bound = kde.grid_pdf(grid)
+    fast, bound = kde.grid_pdf(grid, method="fft")
     exact, _ = kde.grid_pdf(grid, exact=True)
     l1 = integrate(np.abs(fast - exact), grid)
     assert l1 <= bound
@@ -99,7 +99,7 @@ def test_binned_fft_matches_the_exact_sum_within_its_stated_error(d, shape, box)
 def test_fft_error_estimate_shrinks_with_the_square_of_the_spacing():
     kde = KDE(0.3).fit(_data(500))
     coarse = Grid(-5.0, 5.0, 513)
-    ratio = kde.grid_pdf(coarse)[1] / kde.grid_pdf(coarse.refined())[1]
+    ratio = kde.grid_pdf(coarse, method="fft")[1] / kde.grid_pdf(coarse.refined(), method="fft")[1]
     assert 3.6 < ratio < 4.4  # leading-order term D^2 / 2 ... : ratio 4 up to binning noise
 
 
@@ -110,6 +110,60 @@ def test_fft_error_estimate_is_below_its_a_priori_bound():
     four_phi_1 = 4 * math.exp(-0.5) / math.sqrt(2 * math.pi)
     a_priori = np.sum(grid.spacing**2 / 8 * four_phi_1 * np.diag(np.linalg.inv(kde.covariance_)))
     assert kde.grid_pdf(grid)[1] <= a_priori
+
+
+@pytest.mark.parametrize(
+    "d, n, h, shape",
+    [
+        (1, 40, 0.4, (513,)),
+        (1, 40, 0.02, (2049,)),
+        (2, 89, 0.4, (129, 97)),
+        (2, 89, 0.05, (97, 97)),
+    ],
+)
+def test_product_density_is_the_exact_sum(d, n, h, shape):
+    kde = KDE(h).fit(_data(n, d=d, seed=10))
+    grid = Grid([-4.0] * d, [3.0] * d, shape)  # some data fall outside the box: still exact
+    values, error = kde.grid_pdf(grid, method="product")
+    exact, _ = kde.grid_pdf(grid, exact=True)
+    # only kernel values beyond 12 sds (below e^-72 of a kernel's peak) are left out
+    assert 0 < error < 1e-30
+    np.testing.assert_allclose(values, exact, rtol=1e-12, atol=1e-28 * exact.max())
+    rounding = 1e-14 * integrate(exact, grid)
+    assert integrate(np.abs(values - exact), grid) <= error + rounding
+
+
+def test_auto_takes_the_product_for_few_points_and_the_fft_for_many():
+    grid = Grid([-6.0, -6.0], [6.0, 6.0], 257)
+    few, many = KDE(0.75).fit(_data(89, d=2)), KDE(0.75).fit(_data(5000, d=2))
+    assert few.grid_pdf(grid)[1] < 1e-30  # the product: exact up to 12-sd windows
+    assert many.grid_pdf(grid)[1] > 1e-12  # binned FFT, with its binning error
+    with pytest.raises(ValueError, match="diagonal"):
+        KDE("scott").fit(_data(50, d=2)).grid_pdf(grid, method="product")
+    with pytest.raises(ValueError, match="method"):
+        few.grid_pdf(grid, method="direct")
+
+
+def test_kernel_spectra_are_cached_across_models_with_the_same_bandwidth():
+    from empirical.kde import _spectra
+
+    grid = Grid(-5.0, 5.0, 1025)
+    _spectra.cache_clear()
+    for seed in range(3):
+        KDE(0.2).fit(_data(1000, seed=seed)).grid_pdf(grid, method="fft")
+    info = _spectra.cache_info()
+    assert info.misses == 1 and info.hits == 2
+
+
+def test_truncated_kernel_changes_the_density_below_the_reported_error():
+    # kernels cut at 12 sds (a few hundred nodes of 4097): still within the stated error
+    X = _data(2000, seed=11)
+    kde = KDE(0.05).fit(X)
+    grid = Grid(-4.0, 4.0, 4097)
+    values, error = kde.grid_pdf(grid, method="fft")
+    exact, _ = kde.grid_pdf(grid, exact=True)
+    assert integrate(np.abs(values - exact), grid) <= error
+    assert kde._half_widths(grid)[0] < grid.shape[0] - 1  # the kernel is truncated here
 
 
 def test_samples_follow_the_kde_cdf():
@@ -181,3 +235,18 @@ def test_bad_input_is_rejected_with_the_parameter_name():
         KDE().pdf([0.0])
     with pytest.raises(ValueError, match="grid must have dim"):
         KDE(1.0).fit(_data(10)).grid_pdf(Grid([0, 0], [1, 1], 5))
+
+
+def test_large_spectra_are_not_kept(monkeypatch):
+    import empirical.kde as kde_module
+
+    grid = Grid(-5.0, 5.0, 1025)
+    kde = KDE(0.2).fit(_data(300))
+    kde_module._spectra.cache_clear()
+    monkeypatch.setattr(kde_module, "_CACHE_BYTES", 0)
+    small_cache, _ = kde.grid_pdf(grid, method="fft")
+    assert kde_module._spectra.cache_info().currsize == 0
+    monkeypatch.undo()
+    cached, _ = kde.grid_pdf(grid, method="fft")
+    assert kde_module._spectra.cache_info().currsize == 1
+    assert cached.tobytes() == small_cache.tobytes()

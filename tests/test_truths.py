@@ -133,3 +133,117 @@ def test_bad_parameters_name_themselves():
         Gaussian(0.0).sample(3, 42)
     with pytest.raises(ValueError, match="size"):
         Gaussian(0.0).sample(-1, np.random.default_rng())
+
+
+# -- blobs, splits and the registry ---------------------------------------------------------------
+def _examples():
+    from empirical.truths import TRUTHS
+
+    return [
+        TRUTHS["gaussian"]([0.5, -1.0], [[2.0, 0.3], [0.3, 1.0]]),
+        TRUTHS["mixture"]([0.3, 0.7], [[-1.0], [2.0]], [0.5, 2.0], "even"),
+        TRUTHS["blobs"](4, dim=3, seed=5, split="even"),
+        TRUTHS["bump"]([0.0, 1.0], 2.0),
+        TRUTHS["moons"](0.2),
+        TRUTHS["circles"](0.1, 0.5, "even"),
+    ]
+
+
+@pytest.mark.parametrize("truth", _examples(), ids=lambda t: type(t).__name__)
+def test_parameters_are_json_and_rebuild_the_same_truth(truth):
+    import json
+
+    params = json.loads(json.dumps(truth.parameters()))
+    again = type(truth)(**params)
+    x = truth.sample(50, np.random.default_rng(2))
+    assert again.pdf(x).tobytes() == truth.pdf(x).tobytes()
+    assert (
+        again.sample(20, np.random.default_rng(3)).tobytes()
+        == truth.sample(20, np.random.default_rng(3)).tobytes()
+    )
+    assert truth.length_scale > 0
+    assert isinstance(truth, Density)
+
+
+def test_registry_holds_every_truth_class():
+    from empirical.truths import TRUTHS
+
+    assert set(TRUTHS) == {"gaussian", "mixture", "blobs", "bump", "moons", "circles"}
+    assert all(isinstance(cls, type) for cls in TRUTHS.values())
+
+
+def test_blobs_draws_its_centres_in_the_box_and_matches_make_blobs_counts():
+    from sklearn.datasets import make_blobs
+
+    from empirical.points import draw_labels
+    from empirical.truths import Blobs
+
+    blobs = Blobs(3, low=-10.0, high=10.0, sd=1.0, seed=4)
+    assert blobs.centers.shape == (3, 2)
+    assert np.all((blobs.centers >= -10) & (blobs.centers <= 10))
+    assert Blobs(3, seed=4).centers.tobytes() == blobs.centers.tobytes()
+    for n in (89, 100, 301):
+        _, y = make_blobs(n_samples=n, centers=3, random_state=0)
+        labels = draw_labels(n, np.full(3, 1 / 3), "even", np.random.default_rng(0))
+        assert np.bincount(labels, minlength=3).tolist() == np.bincount(y, minlength=3).tolist()
+    # random split: i.i.d. labels, so the counts vary with the seed
+    counts = {
+        tuple(np.bincount(draw_labels(90, np.full(3, 1 / 3), "random", r), minlength=3))
+        for r in map(np.random.default_rng, range(5))
+    }
+    assert len(counts) > 1
+
+
+def test_even_split_of_unequal_weights_uses_largest_remainders():
+    from empirical.points import draw_labels
+
+    labels = draw_labels(10, np.array([0.25, 0.5, 0.25]), "even", np.random.default_rng(1))
+    assert np.bincount(labels).tolist() == [3, 5, 2]  # 2.5, 5, 2.5: the tie goes to the first
+
+
+def test_moments_are_exact():
+    mix = GaussianMixture([0.3, 0.7], [[-1.0, 0.0], [2.0, 1.0]], [0.5, [1.0, 2.0]])
+    x = np.array([[-1.0, 0.0], [2.0, 1.0]])
+    mean, cov = mix.moments()
+    np.testing.assert_allclose(mean, [1.1, 0.7])
+    second = 0.3 * (0.5 * np.eye(2) + np.outer(x[0], x[0])) + 0.7 * (
+        np.diag([1.0, 2.0]) + np.outer(x[1], x[1])
+    )
+    np.testing.assert_allclose(cov, second - np.outer(mean, mean))
+    bump = Bump(1.0, 2.0)
+    var, _ = integrate.quad(lambda t: (t - 1.0) ** 2 * bump.pdf([t])[0], -1.0, 3.0)
+    assert bump.moments()[1][0, 0] == pytest.approx(var, rel=1e-9)
+
+
+def test_bad_blobs_parameters_name_themselves():
+    from empirical.truths import Blobs
+
+    with pytest.raises(ValueError, match="centers"):
+        Blobs(0)
+    with pytest.raises(ValueError, match="sd"):
+        Blobs(3, sd=0.0)
+    with pytest.raises(ValueError, match="low must be < high"):
+        Blobs(3, low=1.0, high=1.0)
+    with pytest.raises(ValueError, match="dim"):
+        Blobs([[0.0, 1.0]], dim=3)
+    with pytest.raises(ValueError, match="split"):
+        GaussianMixture([1.0], [0.0], 1.0, "halves")
+
+
+@pytest.mark.parametrize(
+    "truth",
+    [
+        Gaussian(0.5, 2.0),
+        Gaussian([0.0, 1.0], [1.0, 0.5]),
+        Gaussian([0.0, 1.0], [[1.0, 0.3], [0.3, 0.5]]),  # not diagonal: pdf at every node
+        GaussianMixture([0.3, 0.7], [[-1.0, 0.0], [2.0, 1.0]], [0.5, [1.0, 2.0]]),
+        GaussianMixture([0.4, 0.6], [-1.0, 2.0], [0.5, 2.0]),
+    ],
+)
+def test_grid_pdf_is_the_pdf_at_the_nodes(truth):
+    from empirical.tv import Grid
+
+    grid = Grid([-4.0] * truth.dim, [5.0] * truth.dim, 33)
+    values, error = truth.grid_pdf(grid)
+    assert error == 0 and values.shape == grid.shape
+    np.testing.assert_allclose(values.ravel(), truth.pdf(grid.points()), rtol=1e-12, atol=1e-300)
