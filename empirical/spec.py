@@ -28,7 +28,7 @@ from bounds import validate
 from bounds.scenarios import Scenario, scenario_from_dict
 from empirical.diffusion import DiffusionModel
 from empirical.kde import KDE
-from empirical.truths import Bump, Gaussian, GaussianMixture
+from empirical import truths
 
 __all__ = [
     "MODELS",
@@ -157,7 +157,7 @@ class Registry:
 
 
 MODELS = Registry("model", {"kde": KDE, "diffusion": DiffusionModel})
-TRUTHS = Registry("truth", {"gaussian": Gaussian, "mixture": GaussianMixture, "bump": Bump})
+TRUTHS = Registry("truth", truths.TRUTHS)
 
 
 @dataclass(frozen=True, eq=False)
