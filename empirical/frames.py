@@ -3,8 +3,8 @@
 Columns: the run's ``key``, ``seed``, ``generation``, ``N``, ``lambda``, the measured ``delta``,
 ``delta_error``, ``epsilon``, ``epsilon_error`` and ``wall_time``; the spec's ``real`` and
 ``generations``; ``scenario``, ``model`` and ``truth`` (their names) each followed by their
-parameters as ``scenario.N``, ``model.bandwidth``, ``truth.mean``...; and the fitted model's own
-description as ``fitted.<parameter>`` (e.g. the bandwidth a rule chose). pandas is optional: it
+parameters, sorted by name, as ``scenario.N``, ``model.bandwidth``, ``truth.mean``...; and the
+fitted model's own description as ``fitted.<parameter>``. pandas is optional: it
 is imported here, on first use.
 """
 
@@ -37,12 +37,13 @@ def _row(record: Mapping) -> dict[str, object]:
     row["real"], row["generations"] = spec.get("real"), spec["generations"]
     scenario = dict(spec["scenario"])
     row["scenario"] = scenario.pop("name")
-    row.update({f"scenario.{k}": v for k, v in scenario.items()})
+    row.update({f"scenario.{k}": scenario[k] for k in sorted(scenario)})
     for part in ("model", "truth"):
         row[part] = spec[part]["name"]
-        row.update({f"{part}.{k}": v for k, v in spec[part]["parameters"].items()})
+        params = spec[part]["parameters"]
+        row.update({f"{part}.{k}": params[k] for k in sorted(params)})
     fitted = record.get("model", {}).get("parameters", {})
-    row.update({f"fitted.{k}": v for k, v in fitted.items()})
+    row.update({f"fitted.{k}": fitted[k] for k in sorted(fitted)})
     return row
 
 
