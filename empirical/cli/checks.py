@@ -218,17 +218,21 @@ def level1_lines(rows: Sequence[Mapping], labelled: bool = True) -> list[str]:
     return lines
 
 
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 def verdict_lines(rows: Sequence[Mapping]) -> list[str]:
     """The last word: all checks hold, some FAIL, and/or the measurement cannot decide."""
     count = Counter(row["verdict"] for row in rows)
     lines = []
     if count["violated"]:
-        lines.append(f"some checks FAIL: {count['violated']} rows violated")
+        lines.append(f"some checks FAIL: {_rows(count['violated'])} violated")
     if count["inconclusive"]:
         lines.append(
-            f"inconclusive: the measurement cannot decide {count['inconclusive']} rows (their"
-            " error exceeds the margin); measure on a finer grid (--grid-points) or with"
-            " more seeds"
+            f"inconclusive: the measurement cannot decide {_rows(count['inconclusive'])} (the"
+            " error exceeds the margin); measure on a finer grid (--grid-points), or for the"
+            " KDE bound with more seeds"
         )
     return lines or ["all checks hold"]
 
