@@ -386,6 +386,8 @@ SWEEP = ["sweep", "-o", "s.jsonl", "--scenario"]
         ([*LOOP, "-o", "nowhere/x.jsonl"], "--output"),
         ([*LOOP, "-o", "not-json.jsonl"], "--output"),
         ([*LOOP, "-o", "folder"], "folder"),
+        ([*LOOP, "-o", "binary.jsonl"], "not a text file"),
+        ([*LOOP, "--bandwidth", "1" + "0" * 400], "--bandwidth"),
         ([*SWEEP, "augment:n=10"], "--scenario"),
         ([*SWEEP, "replace:N=10,Q=2"], "Q"),
         ([*SWEEP, "replace:N"], "--scenario"),
@@ -408,9 +410,11 @@ def test_bad_arguments_give_one_line_and_exit_2(args, word, tmp_path, monkeypatc
     (tmp_path / "folder").mkdir()
     (tmp_path / "not-records.jsonl").write_text('{"delta": 0.1}\n')
     (tmp_path / "not-json.jsonl").write_text("delta = 0.1\n")
+    (tmp_path / "binary.jsonl").write_bytes(bytes(range(128, 256)))
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err and word in err, err
+    assert len(err) < 300  # a huge value is cut short in the message
     assert not (tmp_path / "s.jsonl").exists()  # nothing ran
 
 

@@ -29,7 +29,7 @@ from empirical.cli.components import (
 )
 from empirical.cli.execute import MAX_GENERATIONS, MAX_JOBS, MAX_RUNS, execute, progress_enabled
 from empirical.cli.tables import Configurations, generation_table, sweep_table
-from empirical.cli.values import UsageError, parse_named, shard, whole_range
+from empirical.cli.values import UsageError, parse_named, shard, shorten, whole_range
 from empirical.records import read_records
 from empirical.spec import MODELS, TRUTHS, RunSpec
 
@@ -81,7 +81,7 @@ def _specs(args: argparse.Namespace, scenarios, models, truths, real) -> list[Ru
                 args.grid_points, args.mc_samples,
             )  # fmt: skip
         except ValueError as error:
-            raise UsageError(f"{scenario}: {error}") from None
+            raise UsageError(f"{shorten(str(scenario), 60)}: {error}") from None
         specs.append(spec)
     return specs
 

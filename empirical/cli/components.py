@@ -17,7 +17,7 @@ from dataclasses import MISSING, fields
 
 from bounds import validate
 from bounds.scenarios import SCENARIOS, Scenario
-from empirical.cli.values import UsageError, parse_value
+from empirical.cli.values import UsageError, parse_value, shorten
 from empirical.spec import MODELS, TRUTHS, Component, Registry
 
 __all__ = [
@@ -212,7 +212,7 @@ def components_from_flags(args: argparse.Namespace) -> tuple[Component, Componen
     def where(registry: Registry) -> str:
         name = chosen[registry.kind]
         keys = given[registry.kind]
-        written = " ".join(f"{flag(k)} {getattr(args, f'option.{k}')}" for k in keys)
+        written = " ".join(f"{flag(k)} {shorten(getattr(args, f'option.{k}'))}" for k in keys)
         return f"{registry.kind} {name}" + (f" ({written})" if written else "")
 
     return tuple(

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bounds.io import FileBusyError
-from empirical.cli.values import UsageError
+from empirical.cli.values import UsageError, shorten
 from empirical.records import RecordsFileError
 from empirical.spec import RunSpec
 from empirical.sweep import recorded_keys, sweep
@@ -62,10 +62,10 @@ def check_sizes(specs: Sequence[RunSpec]) -> None:
             raise UsageError(f"--generations must be <= {MAX_GENERATIONS}, got {spec.generations}")
         largest = max(scenario.size(i) for i in range(1, spec.generations + 1))
         if largest > MAX_POINTS:
-            shown = f"{largest:.3g}" if largest < 10**300 else f"about 10^{len(str(largest)) - 1}"
+            shown = f"{largest:,}" if largest < 10**30 else f"about 10^{len(str(largest)) - 1}"
             raise UsageError(
-                f"scenario {scenario} trains on {shown} points in one generation; "
-                f"the limit is {MAX_POINTS:.0e} points"
+                f"scenario {shorten(str(scenario), 60)} trains on {shown} points in one "
+                f"generation; the limit is {MAX_POINTS:.0e} points"
             )
 
 
@@ -87,8 +87,13 @@ def check_output(path: Path) -> None:
         raise UsageError(f"--output {shown!r} cannot be written ({error.strerror})") from None
     try:
         recorded_keys(path)
-    except (RecordsFileError, UnicodeDecodeError) as error:
+    except RecordsFileError as error:
         raise UsageError(f"--output: {error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"--output {shown!r} is not a text file of records, so it is left untouched; "
+            "choose another output file"
+        ) from None
 
 
 def check_picklable(specs: Sequence[RunSpec]) -> None:

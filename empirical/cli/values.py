@@ -11,7 +11,15 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["UsageError", "parse_named", "parse_value", "shard", "split_top", "whole_range"]
+__all__ = [
+    "UsageError",
+    "parse_named",
+    "parse_value",
+    "shard",
+    "shorten",
+    "split_top",
+    "whole_range",
+]
 
 _INTEGER = re.compile(r"[+-]?\d+\Z")
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
@@ -30,6 +38,11 @@ _WORDS = {
 
 class UsageError(ValueError):
     """A command-line argument that parsed but makes no sense: one line, exit code 2."""
+
+
+def shorten(text: str, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters, for a one-line message."""
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def split_top(text: str, where: str) -> list[str]:
@@ -77,7 +90,7 @@ def parse_value(text: str, where: str) -> object:
 def parse_named(text: str, option: str) -> tuple[str, dict[str, object]]:
     """'augment:n=500,m=1000' -> ('augment', {'n': 500, 'm': 1000})."""
     name, _, rest = text.partition(":")
-    where = f"{option} {text!r}"
+    where = f"{option} {shorten(text, 60)!r}"
     options: dict[str, object] = {}
     for item in split_top(rest, where) if rest.strip() else ():
         key, equals, value = (part.strip() for part in item.partition("="))
