@@ -72,3 +72,12 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--scheduler 'tcp://127.0.0.1:9': cannot connect" in err
     assert not out.exists()
+
+
+def test_dask_flag_starts_a_cluster_on_this_machine(tmp_path, capsys):
+    out = tmp_path / "local.jsonl"
+    args = ["sweep", "--scenario", "replace:N=50", "--generations", "1", "-q", "-o", str(out)]
+    assert cli.main([*args, "--dask", "--jobs", "1"]) == 0
+    assert capsys.readouterr().out.startswith("ran 1 runs")
+    assert cli.main([*args]) == 0  # the serial command finds the run recorded
+    assert capsys.readouterr().out.startswith("ran 0 runs, skipped 1")
