@@ -15,8 +15,8 @@ from bounds.io import exclusive_lock
 from bounds.scenarios import Replace
 from empirical import cli
 from empirical.cli.components import PRESETS, flag
-from empirical.cli.execute import MAX_POINTS, check_picklable, execute, progress_enabled
-from empirical.cli.values import UsageError, parse_named, parse_value
+from empirical.cli.execute import check_picklable, execute, progress_enabled
+from empirical.cli.values import MAX_POINTS, UsageError, parse_named, parse_value
 from empirical.spec import MODELS, TRUTHS, Component, RunSpec
 
 KDE_LOOP = ["--scenario", "augment", "--n", "100", "--m", "200", "--bandwidth", "0.3"]

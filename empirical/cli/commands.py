@@ -27,9 +27,18 @@ from empirical.cli.components import (
     components_from_flags,
     scenario_from_flags,
 )
-from empirical.cli.execute import MAX_GENERATIONS, MAX_JOBS, MAX_RUNS, execute, progress_enabled
+from empirical.cli.execute import execute, progress_enabled
 from empirical.cli.tables import Configurations, generation_table, sweep_table
-from empirical.cli.values import UsageError, parse_named, shard, shorten, whole_range
+from empirical.cli.values import (
+    MAX_GENERATIONS,
+    MAX_JOBS,
+    MAX_RUNS,
+    UsageError,
+    parse_named,
+    shard,
+    shorten,
+    whole_range,
+)
 from empirical.records import read_records
 from empirical.spec import MODELS, TRUTHS, RunSpec
 

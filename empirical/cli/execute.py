@@ -17,7 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bounds.io import FileBusyError
-from empirical.cli.values import UsageError, shorten
+from empirical.cli.values import (
+    MAX_GENERATIONS,
+    MAX_JOBS,
+    MAX_POINTS,
+    MAX_RUNS,
+    UsageError,
+    shorten,
+)
 from empirical.records import RecordsFileError
 from empirical.spec import RunSpec
 from empirical.sweep import recorded_keys, sweep
@@ -36,10 +43,6 @@ __all__ = [
     "progress_enabled",
 ]
 
-MAX_POINTS = 10**7  # training points of one generation (80 MB of floats per dimension)
-MAX_GENERATIONS = 10_000
-MAX_RUNS = 100_000
-MAX_JOBS = 256
 CONNECT_TIMEOUT = "10s"
 
 

@@ -1,6 +1,7 @@
 """Text to values for the command line: literals, ``NAME:KEY=VALUE,...`` specs, ranges, shards.
 
-Nothing is evaluated. A literal is read as, in this order: a bracketed list ``[a,b,...]`` (nested
+Also the command's stated size limits (``MAX_*``), refused before anything runs. Nothing is
+evaluated. A literal is read as, in this order: a bracketed list ``[a,b,...]`` (nested
 lists allowed), ``true``/``false``, ``none``/``null``, ``inf``/``-inf``, a whole number, a decimal
 number, and otherwise the text itself (``scott``, ``optimal``, ``ode``): the constructor it
 reaches says whether it is allowed. Commas inside brackets do not separate options.
@@ -20,6 +21,11 @@ __all__ = [
     "split_top",
     "whole_range",
 ]
+
+MAX_POINTS = 10**7  # training points of one generation (80 MB of floats per dimension)
+MAX_GENERATIONS = 10_000
+MAX_RUNS = 100_000
+MAX_JOBS = 256
 
 _INTEGER = re.compile(r"[+-]?\d+\Z")
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
