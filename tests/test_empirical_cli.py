@@ -10,6 +10,8 @@ import sys
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bounds.io import exclusive_lock
 from bounds.scenarios import Replace
@@ -155,6 +157,16 @@ def test_every_option_states_its_default_and_help_ends_with_an_example(command, 
     assert f"example:\n  empirical {command}" in capsys.readouterr().out
 
 
+def test_version_starts_without_importing_the_models():
+    code = (
+        "import sys\nfrom empirical.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "assert 'empirical.spec' not in sys.modules, 'models imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("empirical "), done.stderr
+
+
 def test_version(capsys):
     import bounds
 
@@ -176,6 +188,36 @@ def test_literals_are_parsed_never_evaluated():
     for bad in ("[1,2", "1,2]", "[1,]"):
         with pytest.raises(UsageError):
             parse_value(bad, "x")
+
+
+LITERALS = st.recursive(
+    st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=True)
+    | st.booleans()
+    | st.sampled_from(["scott", "optimal", "ode"]),
+    lambda inner: st.lists(inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _written(value):
+    """How a user writes ``value`` on the command line."""
+    if isinstance(value, list):
+        return "[" + ",".join(_written(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+@given(LITERALS)
+def test_every_literal_reads_back_as_written(value):
+    assert parse_value(_written(value), "x") == value
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z]{1,8}", fullmatch=True), LITERALS, max_size=4))
+def test_options_with_lists_split_only_at_top_level_commas(options):
+    text = "name:" + ",".join(f"{k}={_written(v)}" for k, v in options.items())
+    assert parse_named(text, "--model") == ("name", options)
 
 
 def test_commas_inside_brackets_do_not_split_options():
