@@ -285,6 +285,15 @@ def test_an_error_larger_than_the_distance_is_inconclusive_never_holds(tmp_path,
     assert all(float(r["tolerance"]) > float(r["margin"]) for r in rows)
 
 
+def test_the_same_loop_on_a_grid_finer_than_the_bandwidth_is_decided(tmp_path, capsys):
+    """Control for the test above: with 2^20 + 1 grid points (spacing 1.9e-5 < h = 1e-4) the
+    errors fall near 0.002 and the rows hold, so "inconclusive" was the grid's, not the check's."""
+    args = [*NARROW, "--generations", "2", "--grid-points", 2**20 + 1, "--check"]
+    code, out, _ = main(capsys, "loop", *args, "-o", tmp_path / "fine.jsonl")
+    assert code == 0 and "2 rows: 2 hold, 0 violated, 0 inconclusive" in out
+    assert all(r["delta_error"] < 0.01 for r in read(tmp_path / "fine.jsonl"))
+
+
 def test_kde_bound_holds_on_fresh_kde_records(fresh_kde_records, capsys):
     """Level 2 with failure probability 0.01: the measured means sit at about half the explicit
     bound (N = 200, h = 0.3), so a failure here would mean a wrong bound or a broken check."""
