@@ -90,8 +90,9 @@ def group_runs(records: Iterable[Mapping]) -> dict[str, list[Mapping]]:
 def check_propagation(records: Iterable[Mapping], resolution: float = RESOLUTION) -> list[dict]:
     """The Theorem R margin and verdict of every generation of every run in ``records``.
 
-    At generation 1, q_1 = p_0 makes the bound an identity (eps_1 = delta_1, one computation),
-    so its row holds exactly when the two agree to their error.
+    At generation 1, q_1 = p_0 makes the bound an identity (eps_1 = delta_1, one computation):
+    its row holds when the two agree and the measurement resolves them (its error within the
+    resolution), and is inconclusive when the error swamps the distance itself.
     """
     resolution = validate.real("resolution", resolution, 0.0, 1.0)
     rows = []
@@ -110,8 +111,6 @@ def check_propagation(records: Iterable[Mapping], resolution: float = RESOLUTION
                 + sum(w[j] * delta_error[j] for j in range(1, i))
             )
             margin = total - r["delta"]
-            if i == 1 and margin == 0:
-                tolerance = 0.0  # one computation on both sides: the identity is exact
             outcome = verdict(margin, tolerance, max(total, r["delta"]), resolution)
             rows.append(
                 {
