@@ -5,22 +5,59 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 
+def check_writable(path: object, name: str = "output") -> Path:
+    """Return ``path`` as a Path if a file can be written there, else raise ValueError naming it.
+
+    Refused: a path that is a folder, a folder that does not exist, a folder or an existing file
+    this process may not write. Called before any computing, so a bad path costs nothing.
+    """
+    if not isinstance(path, str | os.PathLike) or str(path) == "":
+        raise TypeError(f"{name} must be a file path, got {path!r}")
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise ValueError(f"{name} {str(path)!r} is a folder, not a file")
+    if not folder.is_dir():
+        raise ValueError(f"{name} {str(path)!r}: folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{name} {str(path)!r}: folder {str(folder)!r} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ValueError(f"{name} {str(path)!r} is not writable")
+    return path
+
+
+def plain_write_mode(path: Path) -> int:
+    """The permission bits a plain ``open(path, "w")`` would leave: an existing file keeps its
+    mode, a new one gets 0o666 minus the process umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call ``write`` on a temporary file beside ``path`` (same suffix), then rename it over
-    ``path``; the temporary file is removed if ``write`` fails."""
-    path = Path(path)
+    ``path``; the temporary file is removed if ``write`` fails. The file ends with the mode a
+    plain write would give (``plain_write_mode``), not the temporary file's 0o600.
+    """
+    path = check_writable(path, "file")
+    mode = plain_write_mode(path)
     handle, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix
     )
     os.close(handle)
     try:
         write(Path(temporary))
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
