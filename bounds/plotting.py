@@ -1,6 +1,8 @@
 """Figures: a bound along one parameter, and the phase transition B_i(m) with its thresholds.
 
-matplotlib is imported only when a figure is made (Agg backend, no display needed).
+matplotlib is imported only when a figure is made. Figures are ``matplotlib.figure.Figure``
+objects with their own Agg canvas: no display is needed, and the process-wide backend (and
+pyplot's figure list) are left as the caller set them.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import numpy as np
 from bounds.io import write_atomic
 
 
-def _pyplot():
-    import matplotlib
+def _figure():
+    """A 6 x 4 inch Figure drawn by its own Agg canvas, and its axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    figure = Figure(figsize=(6, 4))
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots()
 
 
 def save_figure(figure, path: str | os.PathLike) -> Path:
@@ -30,8 +33,7 @@ def save_figure(figure, path: str | os.PathLike) -> Path:
 
 def curve_figure(x: np.ndarray, y: np.ndarray, xlabel: str, title: str, log: bool = False):
     """A bound against one parameter; values above 1 (vacuous for TV) shaded, never clipped."""
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(6, 4))
+    figure, axes = _figure()
     axes.plot(x, y, color="C0", label="bound")
     axes.axhline(1.0, color="grey", linestyle=":", label="TV = 1 (above: vacuous)")
     vacuous = np.asarray(y) > 1
@@ -57,10 +59,9 @@ def threshold_figure(
     """
     from bounds import phase
 
-    plt = _pyplot()
     ratios = np.logspace(-3, np.log10(ratio_max), 400)
     found = phase.power_law_thresholds(np.asarray(generations), alpha, n, C)
-    figure, axes = plt.subplots(figsize=(6, 4))
+    figure, axes = _figure()
     for k, i in enumerate(generations):
         curve = C * n**-alpha * phase.power_law_ratio(ratios, i, alpha)
         axes.plot(ratios, curve, color=f"C{k}", label=f"i = {i}")
