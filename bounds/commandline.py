@@ -91,6 +91,7 @@ def whole_list(text: str, name: str) -> list[int]:
 
     Whole numbers may be written like 1e3; more than ``MAX_VALUES`` values are refused.
     """
+    _text(text, name)
     try:
         if ":" in text:
             parts = [_whole_text(p) for p in text.split(":")]
@@ -114,6 +115,11 @@ def whole_list(text: str, name: str) -> list[int]:
     return values
 
 
+def _text(text: object, name: str) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be text such as '1:10' or '1,2,5', got {text!r}")
+
+
 def _whole_text(text: str) -> int:
     text = text.strip()
     try:
@@ -133,6 +139,7 @@ def real_list(text: str, name: str, log: bool = False):
     """
     import numpy as np
 
+    _text(text, name)
     usage = f"{name} must be START:STOP:COUNT or a,b,c of finite numbers, got {text!r}"
     try:
         if ":" in text:
@@ -166,8 +173,14 @@ def scenario_options(
     which must then be left out); other parameters are refused. Sizes written as integral floats
     become ints.
     """
-    if name not in SCENARIO_PARAMETERS:
+    if not isinstance(name, str) or name not in SCENARIO_PARAMETERS:
         raise UsageError(f"scenario must be one of {', '.join(SCENARIO_PARAMETERS)}, got {name!r}")
+    if not isinstance(given, Mapping):
+        raise TypeError(f"given must map option names to numbers or None, got {given!r}")
+    given = {
+        key: None if value is None else validate.real(f"--{key}", value)
+        for key, value in given.items()
+    }
     values: dict[str, float | int] = {}
     for key in SCENARIO_PARAMETERS[name]:
         value = given.get(key)
@@ -177,7 +190,7 @@ def scenario_options(
         elif value is None:
             raise UsageError(f"--{key} is required for scenario {name}")
         else:
-            values[key] = value if key == "lam" or not float(value).is_integer() else int(value)
+            values[key] = value if key == "lam" or not value.is_integer() else int(value)
     others = [k for k, v in given.items() if v is not None and k not in SCENARIO_PARAMETERS[name]]
     if others:
         raise UsageError(f"--{others[0]} is not a parameter of scenario {name}")

@@ -35,6 +35,22 @@ class ErrorModel:
     N_min: float = 0.0
     _compiled: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not isinstance(self.provenance, str):
+            raise TypeError("name and provenance must be strings")
+        if not isinstance(self.expr, sp.Expr):
+            raise TypeError(f"expr must be a sympy expression, got {type(self.expr).__name__}")
+        if not isinstance(self.constants, tuple) or not all(
+            isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], sp.Symbol)
+            for c in self.constants
+        ):
+            raise TypeError("constants must be a tuple of (sympy Symbol, value) pairs")
+        for symbol, value in self.constants:
+            validate.real(symbol.name, value)
+        if not isinstance(self.decreasing, bool):
+            raise TypeError(f"decreasing must be True or False, got {self.decreasing!r}")
+        validate.real("N_min", self.N_min, 0.0)
+
     @property
     def values(self) -> dict[sp.Symbol, float]:
         """The constants' values, by symbol."""
@@ -160,7 +176,12 @@ def from_expression(
     on ``CHECK_POINTS`` sizes from N_min to max(1e12, 1e3 N_min) always. The model then refuses
     sizes below N_min.
     """
+    if constants is not None and not isinstance(constants, Mapping):
+        raise TypeError(f"constants must be a mapping of names to numbers, got {constants!r}")
     constants = dict(constants or {})
+    for key in constants:
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValueError(f"constants must be named by identifiers, got {key!r}")
     if not isinstance(decreasing, bool):
         raise TypeError(f"decreasing must be True or False, got {validate.shown(decreasing)}")
     if not isinstance(name, str):

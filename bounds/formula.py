@@ -70,8 +70,11 @@ def parse(text: object, symbols: Mapping[str, sp.Symbol], name: str = "formula")
     Raises TypeError if ``text`` is not a string, ValueError (quoting ``text`` and saying what is
     allowed) for anything outside the whitelist, a syntax error, or a formula over the size limits.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
     if not isinstance(text, str):
         raise TypeError(f"{name} must be a string, got {type(text).__name__}")
+    _check_symbols(symbols)
     shown = _shown(text)
     if len(text) > MAX_LENGTH:
         raise ValueError(
@@ -90,8 +93,17 @@ def parse(text: object, symbols: Mapping[str, sp.Symbol], name: str = "formula")
     return _Builder(shown, symbols, name).build(tree.body, 0)
 
 
-def allowed_text(symbols: Mapping[str, object]) -> str:
+def _check_symbols(symbols: object) -> None:
+    if not isinstance(symbols, Mapping) or not all(
+        isinstance(k, str) and k.isidentifier() and isinstance(v, sp.Symbol)
+        for k, v in symbols.items()
+    ):
+        raise TypeError(f"symbols must map names to sympy Symbols, got {symbols!r}"[:200])
+
+
+def allowed_text(symbols: Mapping[str, sp.Symbol]) -> str:
     """What a formula may contain, in one sentence (for messages and help)."""
+    _check_symbols(symbols)
     names = ", ".join([*symbols, *CONSTANTS])
     return (
         f"numbers, the names {names}, + - * / **, parentheses and the functions "

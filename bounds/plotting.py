@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+from bounds import validate
 from bounds.io import write_atomic
+
+
+def _items(values: object) -> list:
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
+        raise TypeError(f"generations must be a sequence of whole numbers >= 2, got {values!r}")
+    return list(np.ravel(np.asarray(values, dtype=object)))
 
 
 def _figure():
@@ -28,11 +35,22 @@ def _figure():
 
 def save_figure(figure, path: str | os.PathLike) -> Path:
     """Write ``figure`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    if not callable(getattr(figure, "savefig", None)):
+        raise TypeError(f"figure must be a matplotlib Figure, got {type(figure).__name__}")
     return write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=120, bbox_inches="tight"))
 
 
 def curve_figure(x: np.ndarray, y: np.ndarray, xlabel: str, title: str, log: bool = False):
-    """A bound against one parameter; values above 1 (vacuous for TV) shaded, never clipped."""
+    """A bound against one parameter; values above 1 (vacuous for TV) marked, never clipped."""
+    x = validate.array("x", x, ndim=1, low=0.0 if log else -np.inf, low_open=log)
+    y = validate.array("y", y, ndim=1)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+    for label, text in (("xlabel", xlabel), ("title", title)):
+        if not isinstance(text, str):
+            raise TypeError(f"{label} must be a string, got {text!r}")
+    if not isinstance(log, bool):
+        raise TypeError(f"log must be True or False, got {log!r}")
     figure, axes = _figure()
     axes.plot(x, y, color="C0", label="bound")
     axes.axhline(1.0, color="grey", linestyle=":", label="TV = 1 (above: vacuous)")
@@ -59,6 +77,12 @@ def threshold_figure(
     """
     from bounds import phase
 
+    generations = [validate.whole("generations", i, minimum=2) for i in _items(generations)]
+    if not 1 <= len(generations) <= 10:
+        raise ValueError(f"generations must hold 1 to 10 generations >= 2, got {len(generations)}")
+    alpha = validate.real("alpha", alpha, 0.0, 1.0, low_open=True, high_open=True)
+    C, n = validate.positive("C", C), validate.positive("n", n)
+    ratio_max = validate.real("ratio_max", ratio_max, 1e-3, 1e12, low_open=True)
     ratios = np.logspace(-3, np.log10(ratio_max), 400)
     found = phase.power_law_thresholds(np.asarray(generations), alpha, n, C)
     figure, axes = _figure()
