@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bounds import validate
-from bounds.io import write_atomic
+from bounds.io import check_writable, write_atomic
 
 
 def _items(values: object) -> list:
@@ -34,14 +34,32 @@ def _figure():
 
 
 def save_figure(figure, path: str | os.PathLike) -> Path:
-    """Write ``figure`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    """Write ``figure`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    The format is the path's suffix (PNG when there is none), never the temporary file's name;
+    a suffix matplotlib cannot write is refused, naming the file.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
     if not callable(getattr(figure, "savefig", None)):
         raise TypeError(f"figure must be a matplotlib Figure, got {type(figure).__name__}")
-    return write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=120, bbox_inches="tight"))
+    target = check_writable(path, "file")
+    kind = target.suffix.lower().removeprefix(".") or "png"
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if kind not in supported:
+        raise ValueError(
+            f"file {str(target)!r}: matplotlib cannot write {kind!r}; use one of "
+            f"{', '.join(sorted(supported))}"
+        )
+    return write_atomic(
+        target, lambda tmp: figure.savefig(tmp, format=kind, dpi=120, bbox_inches="tight")
+    )
 
 
 def curve_figure(x: np.ndarray, y: np.ndarray, xlabel: str, title: str, log: bool = False):
     """A bound against one parameter; values above 1 (vacuous for TV) marked, never clipped."""
+    if not isinstance(log, bool):
+        raise TypeError(f"log must be True or False, got {log!r}")
     x = validate.array("x", x, ndim=1, low=0.0 if log else -np.inf, low_open=log)
     y = validate.array("y", y, ndim=1)
     if x.shape != y.shape:
@@ -49,8 +67,6 @@ def curve_figure(x: np.ndarray, y: np.ndarray, xlabel: str, title: str, log: boo
     for label, text in (("xlabel", xlabel), ("title", title)):
         if not isinstance(text, str):
             raise TypeError(f"{label} must be a string, got {text!r}")
-    if not isinstance(log, bool):
-        raise TypeError(f"log must be True or False, got {log!r}")
     figure, axes = _figure()
     axes.plot(x, y, color="C0", label="bound")
     axes.axhline(1.0, color="grey", linestyle=":", label="TV = 1 (above: vacuous)")

@@ -39,7 +39,7 @@ def _logs(tau: object, N: object, M: object) -> list[np.ndarray]:
 def _exp_checked(log_value: np.ndarray, what: str) -> np.ndarray:
     """exp of a log-space result, refusing values beyond the float range instead of inf."""
     if np.any(log_value > _LOG_MAX):
-        raise ValueError(f"{what} exceeds the float range (about 1.8e308) at these arguments")
+        raise ValueError(f"{what} exceeds the float range (about 1.8e308) at these tau, N and M")
     return np.exp(log_value)
 
 
