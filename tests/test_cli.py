@@ -445,3 +445,17 @@ def test_threshold_digits_are_all_correct():
             assert digits >= 39, printed  # nstr drops a trailing zero at most
             assert mp.almosteq(mp.mpf(printed), exact * scale, rel_eps=mp.mpf(10) ** -39)
             assert mp.nstr(exact * scale, 40).rstrip("0") == printed.rstrip("0")
+
+
+def test_a_figure_takes_its_format_from_its_own_name(tmp_path):
+    """No suffix: PNG (the temporary file's random name never decides the format)."""
+    from bounds import plotting
+
+    figure = plotting.curve_figure(np.arange(3.0), np.arange(3.0), "i", "t")
+    plotting.save_figure(figure, tmp_path / "plain")
+    plotting.save_figure(figure, tmp_path / "vector.svg")
+    assert (tmp_path / "plain").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (tmp_path / "vector.svg").read_bytes()[:400]
+    with pytest.raises(ValueError, match="cannot write 'xyz'"):
+        plotting.save_figure(figure, tmp_path / "f.xyz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain", "vector.svg"]
