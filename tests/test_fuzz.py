@@ -10,7 +10,8 @@ and the public methods of those classes that take arguments), so a new public fu
 For each (entry, parameter), every value of ``BAD`` and values drawn by hypothesis replace the
 parameter in the valid call. The call must raise ValueError or TypeError whose message names the
 parameter, or return a result whose numbers are all finite and real; any other exception, a NaN,
-an infinity, a complex number or a call over ``TIMEOUT`` seconds fails.
+an infinity, a complex number or a call over ``TIMEOUT`` seconds fails. (The file is long
+because the listing is: one entry per public callable.)
 """
 
 from __future__ import annotations
