@@ -1,6 +1,7 @@
 """Per-generation error models: eps(N) bounds TV(p_i, q_i) for a model trained on N points of q_i.
 
-Every hidden constant of the theory is a named positive parameter with default 1, so a curve
+Every hidden constant of the theory is a named parameter with a stated default (1 for the
+multiplicative constants C, C1, C2; 0 for the additive terms approx and prior), so a curve
 always says which constants it used. An error model is a sympy expression in ``bounds.symbols.N``
 and its constant symbols, with the constants' values alongside.
 """
@@ -14,23 +15,41 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 
+from bounds import formula, validate
 from bounds import symbols as S
-from bounds import validate
 from bounds.symbols import N
-
-_CHECK_SIZES = np.logspace(0, 12, 241)  # where a user expression is checked: N in [1, 1e12]
 
 
 @dataclass(frozen=True)
 class ErrorModel:
-    """eps(N) as ``expr`` (in N and constant symbols), the constants' values and provenance."""
+    """eps(N) as ``expr`` (in N and constant symbols), the constants' values and provenance.
+
+    ``N_min`` is the smallest size where eps is valid (0: any N > 0; ``from_expression`` sets it).
+    """
 
     name: str
     expr: sp.Expr
     constants: tuple[tuple[sp.Symbol, float], ...]
     provenance: str
     decreasing: bool = True
+    N_min: float = 0.0
     _compiled: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not isinstance(self.provenance, str):
+            raise TypeError("name and provenance must be strings")
+        if not isinstance(self.expr, sp.Expr):
+            raise TypeError(f"expr must be a sympy expression, got {type(self.expr).__name__}")
+        if not isinstance(self.constants, tuple) or not all(
+            isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], sp.Symbol)
+            for c in self.constants
+        ):
+            raise TypeError("constants must be a tuple of (sympy Symbol, value) pairs")
+        for symbol, value in self.constants:
+            validate.real(symbol.name, value)
+        if not isinstance(self.decreasing, bool):
+            raise TypeError(f"decreasing must be True or False, got {self.decreasing!r}")
+        validate.real("N_min", self.N_min, 0.0)
 
     @property
     def values(self) -> dict[sp.Symbol, float]:
@@ -46,9 +65,7 @@ class ErrorModel:
         """eps at each size, vectorised (the expression is compiled once)."""
         if "numpy" not in self._compiled:
             self._compiled["numpy"] = sp.lambdify(N, self.epsilon, "numpy")
-        sizes = np.asarray(sizes, dtype=float)
-        if np.any(~np.isfinite(sizes)) or np.any(sizes <= 0):
-            raise ValueError(f"N must be finite and > 0, got {sizes!r}")
+        sizes = validate.array("N", sizes, low=self.N_min, low_open=self.N_min == 0, min_size=0)
         return np.broadcast_to(self._compiled["numpy"](sizes), sizes.shape).astype(float)
 
     def with_constants(self, **values: float) -> ErrorModel:
@@ -63,7 +80,9 @@ class ErrorModel:
             (s, _constant(s.name, values.get(s.name, v), s.is_nonnegative and not s.is_positive))
             for s, v in self.constants
         )
-        return ErrorModel(self.name, self.expr, merged, self.provenance, self.decreasing)
+        return ErrorModel(
+            self.name, self.expr, merged, self.provenance, self.decreasing, self.N_min
+        )
 
     def __str__(self) -> str:
         return f"{self.name}: eps(N) = {self.expr}"
@@ -147,43 +166,71 @@ def from_expression(
     constants: Mapping[str, float] | None = None,
     decreasing: bool = False,
     name: str = "user expression",
+    N_min: float = 1.0,
 ) -> ErrorModel:
-    """Any eps(N) the user writes, checked positive and finite (and non-increasing if claimed).
+    """Any eps(N) the user writes, checked positive and finite (and non-increasing if claimed)
+    on the stated domain N >= ``N_min`` (default 1; e.g. ``log(N)/sqrt(N)`` needs N_min > 1).
 
-    The check is symbolic where sympy can decide it and numeric on N in [1, 1e12] always.
+    A string is parsed by ``bounds.formula.parse`` (a whitelist: never evaluated), with names N
+    and the keys of ``constants``. The check is symbolic where sympy can decide it and numeric
+    on ``CHECK_POINTS`` sizes from N_min to max(1e12, 1e3 N_min) always. The model then refuses
+    sizes below N_min.
     """
-    if isinstance(expr, str):
-        expr = sp.sympify(expr, locals={"N": N})
-    if not isinstance(expr, sp.Expr):
-        raise TypeError(f"expr must be a sympy expression or a string, got {type(expr).__name__}")
-    expr = expr.subs(sp.Symbol("N"), N)
+    if constants is not None and not isinstance(constants, Mapping):
+        raise TypeError(f"constants must be a mapping of names to numbers, got {constants!r}")
     constants = dict(constants or {})
+    for key in constants:
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValueError(f"constants must be named by identifiers, got {key!r}")
+    if not isinstance(decreasing, bool):
+        raise TypeError(f"decreasing must be True or False, got {validate.shown(decreasing)}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {validate.shown(name)}")
+    lowest = validate.real("N_min", N_min, 0.0, 1e300, low_open=True)
     pairs = tuple((sp.Symbol(k, positive=True), _constant(k, v)) for k, v in constants.items())
-    expr = expr.subs({sp.Symbol(k): s for k, (s, _) in zip(constants, pairs, strict=True)})
-    unknown = expr.free_symbols - {N} - {s for s, _ in pairs}
+    symbols = {k: s for k, (s, _) in zip(constants, pairs, strict=True)}
+    if isinstance(expr, str):
+        if "N" in constants:
+            raise ValueError("constants may not be named N (N is the training-set size)")
+        expr = formula.parse(expr, {"N": N, **symbols}, name="expr")
+    elif not isinstance(expr, sp.Expr):
+        raise TypeError(f"expr must be a sympy expression or a string, got {type(expr).__name__}")
+    else:
+        expr = expr.subs(sp.Symbol("N"), N).subs({sp.Symbol(k): s for k, s in symbols.items()})
+    unknown = expr.free_symbols - {N} - set(symbols.values())
     if unknown:
         raise ValueError(
             f"expr may use only N and the named constants {sorted(constants)}; "
             f"give values for {sorted(str(s) for s in unknown)}"
         )
-    model = ErrorModel(name, expr, pairs, "user-supplied eps(N)", decreasing)
+    model = ErrorModel(name, expr, pairs, "user-supplied eps(N)", decreasing, N_min=lowest)
     _check_user_model(model)
     return model
+
+
+CHECK_POINTS = 241  # sizes at which a user expression is checked, geometric over its domain
 
 
 def _check_user_model(model: ErrorModel) -> None:
     eps = model.epsilon
     if eps.is_positive is False:
         raise ValueError(f"expr must be positive for N > 0; sympy finds {eps} is not")
+    sizes = np.geomspace(model.N_min, max(1e12, 1e3 * model.N_min), CHECK_POINTS)
     with np.errstate(all="ignore"):
-        values = model(_CHECK_SIZES)
+        try:
+            values = model(sizes)
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+            raise ValueError(f"expr {eps} is not a real number for N >= {model.N_min:g}") from None
     bad = ~np.isfinite(values) | (values <= 0)
     if bad.any():
-        where = float(_CHECK_SIZES[np.argmax(bad)])
-        raise ValueError(f"expr must be finite and positive for N >= 1; at N = {where:g} it is not")
+        where = float(sizes[np.argmax(bad)])
+        raise ValueError(
+            f"expr must be finite and positive for N >= {model.N_min:g}; at N = {where:g} it is not"
+        )
     if model.decreasing:
-        slope = sp.lambdify(N, sp.diff(eps, N), "numpy")(_CHECK_SIZES)
-        rising = np.broadcast_to(slope, _CHECK_SIZES.shape) > 0
+        with np.errstate(all="ignore"):
+            slope = sp.lambdify(N, sp.diff(eps, N), "numpy")(sizes)
+        rising = np.broadcast_to(slope, sizes.shape) > 0
         if rising.any():
-            where = float(_CHECK_SIZES[np.argmax(rising)])
+            where = float(sizes[np.argmax(rising)])
             raise ValueError(f"expr was declared decreasing but rises at N = {where:g}")

@@ -10,30 +10,37 @@ convex, its minimum over tau >= 1 is at max(tau*, 1), which is what ``early_stop
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from bounds import validate
+
 _NEWTON_STEPS = 60
 _LOG3, _LOG4 = np.log(3.0), np.log(4.0)
+_LOG_MAX = np.log(np.finfo(float).max)
 
 
 def _sizes(name: str, value: object) -> np.ndarray:
     """``value`` as a float array of finite numbers >= 1 (a size or a width), else raise."""
-    scalar = int | float | np.integer | np.floating | np.ndarray
-    if isinstance(value, bool) or (np.ndim(value) == 0 and not isinstance(value, scalar)):
-        raise TypeError(f"{name} must be a number >= 1 or an array of them, got {value!r}")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        message = f"{name} must be a number >= 1 or an array of them, got {value!r}"
-        raise TypeError(message) from None
-    if array.size == 0:
-        raise ValueError(f"{name} must hold at least one value, got an empty array")
-    bad = ~np.isfinite(array) | (array < 1)
-    if bad.any():
-        raise ValueError(f"{name} must be finite and >= 1, got {float(array[bad].flat[0])!r}")
-    return array
+    return validate.array(name, value, low=1.0)
+
+
+def _times(value: object) -> np.ndarray:
+    """Training times: finite numbers > 0 (the bracket's 1/tau needs tau > 0)."""
+    return validate.array("tau", value, low=0.0, low_open=True)
+
+
+def _logs(tau: object, N: object, M: object) -> list[np.ndarray]:
+    """log tau, log N, log M, validated and broadcast together."""
+    logs = (np.log(_times(tau)), np.log(_sizes("N", N)), np.log(_sizes("M", M)))
+    return np.broadcast_arrays(*logs)
+
+
+def _exp_checked(log_value: np.ndarray, what: str) -> np.ndarray:
+    """exp of a log-space result, refusing values beyond the float range instead of inf."""
+    if np.any(log_value > _LOG_MAX):
+        raise ValueError(f"{what} exceeds the float range (about 1.8e308) at these tau, N and M")
+    return np.exp(log_value)
 
 
 def _result(array: np.ndarray) -> float | np.ndarray:
@@ -65,21 +72,30 @@ def tau_star(N: object, M: object) -> float | np.ndarray:
 
 
 def tau_star_asymptotic(N: object, M: object) -> float | np.ndarray:
-    """(M N / 4)^(1/5): tau* when the tau^4/(M N) term dominates tau^3/M^2 (M >> N^(2/3))."""
-    n, m = np.broadcast_arrays(_sizes("N", N), _sizes("M", M))
-    return _result((m * n / 4) ** 0.2)
+    """(M N / 4)^(1/5): tau* when the tau^4/(M N) term dominates tau^3/M^2 (M >> N^(2/3)).
+
+    Computed as exp((log M + log N - log 4)/5), so M N beyond the float range is fine.
+    """
+    log_n, log_m = np.broadcast_arrays(np.log(_sizes("N", N)), np.log(_sizes("M", M)))
+    return _result(np.exp((log_m + log_n - _LOG4) / 5))
 
 
 def stationarity_residual(tau: object, N: object, M: object) -> float | np.ndarray:
     """(4 M tau^5 + 3 N tau^4 - M^2 N) / (M^2 N): zero exactly at tau*, relative to its scale."""
-    t, n, m = np.broadcast_arrays(np.asarray(tau, dtype=float), _sizes("N", N), _sizes("M", M))
-    return _result((4 * t**5 / (m * n) + 3 * t**4 / m**2) - 1)
+    t, n, m = _logs(tau, N, M)
+    log_terms = np.logaddexp(_LOG4 + 5 * t - m - n, _LOG3 + 4 * t - 2 * m)
+    return _result(_exp_checked(log_terms, "the stationarity residual") - 1)
 
 
 def kl_bracket(tau: object, N: object, M: object) -> float | np.ndarray:
-    """The training-time part of Li et al.'s KL bound: tau^4/(M N) + tau^3/M^2 + 1/tau."""
-    t, n, m = np.broadcast_arrays(np.asarray(tau, dtype=float), _sizes("N", N), _sizes("M", M))
-    return _result(t**4 / (m * n) + t**3 / m**2 + 1 / t)
+    """The training-time part of Li et al.'s KL bound: tau^4/(M N) + tau^3/M^2 + 1/tau.
+
+    Summed in log space (each term is exp of a sum of logs), so sizes up to the float range
+    give finite values; a bracket itself beyond the float range is refused. tau must be > 0.
+    """
+    t, n, m = _logs(tau, N, M)
+    log_terms = np.logaddexp(np.logaddexp(4 * t - m - n, 3 * t - 2 * m), -t)
+    return _result(_exp_checked(log_terms, "the KL bracket"))
 
 
 @dataclass(frozen=True)
@@ -121,13 +137,20 @@ def early_stopped_error(
     """``errors.diffusion_random_features`` evaluated at tau = max(tau*(N, M), 1), vectorised.
 
     eps(N) = sqrt((C1 (tau^4/(M N) + tau^3/M^2 + 1/tau) + C2/M + approx + prior) / 2).
-    The constants are validated by ``errors.diffusion_random_features`` itself.
+    The bracket is summed in log space (``kl_bracket``), so any sizes up to the float range give
+    a finite eps; C1, C2 must be > 0, approx and prior >= 0.
     """
     n, m = np.broadcast_arrays(_sizes("N", N), _sizes("M", M))
+    constants = {
+        "C1": validate.positive("C1", C1),
+        "C2": validate.positive("C2", C2),
+        "approx": validate.real("approx", approx, 0.0),
+        "prior": validate.real("prior", prior, 0.0),
+    }
     exact = np.asarray(tau_star(n, m), dtype=float)
     used = np.maximum(exact, 1.0)
-    constants = {"C1": C1, "C2": C2, "approx": approx, "prior": prior}
-    epsilon = _compiled_epsilon(tuple(constants.items()))(n, m, used)
+    kl = constants["C1"] * np.asarray(kl_bracket(used, n, m)) + constants["C2"] / m
+    epsilon = np.sqrt((kl + constants["approx"] + constants["prior"]) / 2)
     return EarlyStopped(
         N=n,
         M=m,
@@ -137,16 +160,3 @@ def early_stopped_error(
         epsilon=np.asarray(epsilon, dtype=float),
         constants=constants,
     )
-
-
-@lru_cache(maxsize=16)
-def _compiled_epsilon(constants: tuple[tuple[str, float], ...]):
-    """The random-feature eps as a numpy function of (N, M, tau), the other constants fixed."""
-    import sympy as sp
-
-    from bounds import errors
-    from bounds import symbols as S
-
-    model = errors.diffusion_random_features(M=1, tau=1.0, **dict(constants))
-    fixed = {s: v for s, v in model.constants if s not in (S.M, S.tau)}
-    return sp.lambdify((S.N, S.M, S.tau), model.expr.subs(fixed), "numpy")

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -22,6 +23,14 @@ def run(*args, cwd=None):
     )
 
 
+def exit_code(args):
+    """cli.main's exit code, whether argparse refused the text (SystemExit) or the command did."""
+    try:
+        return cli.main(args)
+    except SystemExit as stop:
+        return stop.code
+
+
 def parse_csv(text):
     metadata = [line for line in text.splitlines() if line.startswith("# ")]
     body = "\n".join(line for line in text.splitlines() if not line.startswith("# "))
@@ -36,7 +45,8 @@ def test_threshold_table_matches_the_library():
     assert [int(r[0]) for r in rows] == list(range(2, 51))
     expected = phase.power_law_thresholds(np.arange(2, 51), 0.2, 1000.0)
     assert np.allclose([float(r[1]) for r in rows], expected.m, rtol=1e-9)
-    assert all(r[-1] == "true" for r in rows)
+    assert all(r[-2] == "true" for r in rows)  # certified
+    assert all(r[-1] == ("true" if float(r[3]) > 1 else "false") for r in rows)  # vacuous
     assert "m*_i/(i n) -> 2.32103" in done.stdout
 
 
@@ -135,14 +145,17 @@ def test_formula_text_and_latex():
             ["curve", "replace", "--N", "10", "-i", "2", "--over", "m", "--values", "1:9:3"],
             "--over",
         ),
-        (["formula", "augment", "--n", "10"], "--m"),
+        (["formula", "augment", "--n", "10", "--substitute"], "--m"),
         (["formula", "augment", "--n", "10", "--m", "5", "--tau", "3"], "--tau"),
-        (["formula", "augment", "--n", "10", "--m", "5", "--model", "diffusion"], "--M"),
+        (
+            ["formula", "augment", "--n", "10", "--m", "5", "--model", "diffusion", "--substitute"],
+            "--M",
+        ),
         (["stopping", "--N", "0.5", "--M", "10"], "N"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(args, word, capsys):
-    assert cli.main(args) == 2
+    assert exit_code(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err and word in err
 
@@ -164,6 +177,274 @@ def test_help_shows_an_example(command, capsys):
         cli.main([command, "--help"])
     assert stop.value.code == 0
     assert f"example:\n  bounds {command}" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- safety (issue 12)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["curve", "replace", "--N", "100", "--over", "i", "--values", "1:1000000000"], "at most"),
+        (
+            ["curve", "augment", "--n", "9", "-i", "2", "--over", "m", "--values", "1:9:1e9"],
+            "at most",
+        ),
+        (
+            ["curve", "augment", "--n", "9", "-i", "2", "--over", "m", "--values", "1:1e400:5"],
+            "finite",
+        ),
+        (["curve", "augment", "--n", "9", "-i", "2", "--over", "m", "--values", "nan,1"], "finite"),
+        (["curve", "augment", "--n", "nan", "-i", "2", "--over", "m", "--values", "1,2"], "finite"),
+        (
+            [
+                "curve",
+                "augment",
+                "--n",
+                "9",
+                "-i",
+                "2",
+                "--over",
+                "m",
+                "--values",
+                "1,2",
+                "--alpha",
+                "1.5",
+            ],
+            "(0, 1)",
+        ),
+        (
+            [
+                "curve",
+                "augment",
+                "--n",
+                "9",
+                "-i",
+                "2",
+                "--over",
+                "m",
+                "--values",
+                "1,2",
+                "--model",
+                "expression",
+                "--expression",
+                "lambda: 1",
+            ],
+            "not allowed",
+        ),
+        (
+            [
+                "curve",
+                "augment",
+                "--n",
+                "9",
+                "-i",
+                "2",
+                "--over",
+                "m",
+                "--values",
+                "1,2",
+                "--model",
+                "expression",
+                "--expression",
+                "N.x",
+            ],
+            "not allowed",
+        ),
+        (
+            [
+                "curve",
+                "augment",
+                "--n",
+                "9",
+                "-i",
+                "2",
+                "--over",
+                "m",
+                "--values",
+                "1,2",
+                "--nonsense",
+            ],
+            "unrecognized",
+        ),
+        (
+            [
+                "curve",
+                "augment",
+                "--n",
+                "9",
+                "--m",
+                "3",
+                "-i",
+                "2",
+                "--over",
+                "m",
+                "--values",
+                "1,2",
+            ],
+            "swept",
+        ),
+        (["threshold", "--generations", "2:5", "--digits", "0"], "--digits"),
+        (["threshold", "--generations", "2:5", "--digits", "100000"], "--digits"),
+        (["threshold", "--generations", "2:5000", "--digits", "20"], "at most"),
+        (["threshold", "--generations", "2:5", "--n", "inf"], "finite"),
+        (["stopping", "--N", "1e400", "--M", "10"], "finite"),
+        (["stopping", "--N", "10", "--M", "10", "--C1", "0"], "> 0"),
+        (["--nonsense"], "bounds: error: "),
+        ([], "required"),
+    ],
+)
+def test_bad_command_lines_give_one_line_naming_the_problem(args, words, capsys):
+    assert exit_code(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err, err
+
+
+@pytest.mark.parametrize("option", ["-o", "--plot"])
+def test_bad_output_paths_give_one_line_before_computing(tmp_path, option, capsys):
+    base = ["curve", "replace", "--N", "100", "--over", "i", "--values", "1:5"]
+    suffix = ".png" if option == "--plot" else ".csv"
+    cases = {
+        str(tmp_path): "is a folder",
+        str(tmp_path / "missing" / f"f{suffix}"): "does not exist",
+    }
+    for path, words in cases.items():
+        assert exit_code([*base, option, path]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and words in err and ".tmp" not in err, err
+        assert err.startswith("bounds curve: error: ") and repr(path) in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_path_in_a_subprocess_has_no_traceback(tmp_path):
+    target = tmp_path / "ro.csv"
+    target.write_text("keep me\n")
+    os.chmod(target, 0o444)
+    done = run("stopping", "--N", "10", "--M", "10", "--format", "csv", "-o", str(target))
+    if os.geteuid() == 0:  # root writes anyway: the file is then a correct CSV
+        assert done.returncode == 0 and "tau_star" in target.read_text()
+    else:
+        assert done.returncode == 2 and "not writable" in done.stderr
+        assert target.read_text() == "keep me\n"
+    assert "Traceback" not in done.stderr
+
+
+def test_a_plot_path_with_an_unknown_suffix_is_refused(tmp_path, capsys):
+    args = ["curve", "replace", "--N", "100", "--over", "i", "--values", "1:5"]
+    assert exit_code([*args, "--plot", str(tmp_path / "c.xyz")]) == 2
+    assert "must end in .png" in capsys.readouterr().err
+
+
+def test_stopping_at_huge_sizes_is_finite():
+    done = run("stopping", "--N", "1e300", "--M", "1e300", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    row = json.loads(done.stdout)["rows"][0]
+    assert np.isfinite(row["eps"]) and 0 < row["eps"] < 1e-50 and row["vacuous"] is False
+
+
+def test_argparse_errors_are_one_line():
+    done = run("curve", "nowhere")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("bounds curve: error: ") and "invalid choice" in done.stderr
+
+
+# --------------------------------------------------------------------------- output (issues 8, 13)
+
+
+def test_curve_metadata_and_title_name_the_swept_parameter(tmp_path, monkeypatch, capsys):
+    from bounds import plotting
+
+    drawn = []
+    monkeypatch.setattr(plotting, "save_figure", lambda figure, path: drawn.append(figure))
+    args = ["curve", "augment", "--n", "1000", "-i", "5", "--over", "m", "--values", "0:1e4:3"]
+    assert cli.main([*args, "--format", "json", "--plot", str(tmp_path / "c.png")]) == 0
+    metadata = json.loads(capsys.readouterr().out)["metadata"]
+    assert metadata["scenario"] == "augment(n=1000, m=swept)" and metadata["swept"] == "m"
+    assert "m" not in metadata["parameters"] and metadata["parameters"]["i"] == 5
+    title = drawn[0].axes[0].get_title()
+    assert title == "augment(n=1000, m=swept), power law, generation i = 5"
+
+
+def test_plotting_leaves_the_process_backend_alone(tmp_path):
+    code = (
+        "import matplotlib; matplotlib.use('svg');"
+        "from bounds import plotting; import numpy as np;"
+        "f = plotting.curve_figure(np.arange(3.0), np.arange(3.0), 'i', 't');"
+        f"plotting.save_figure(f, {str(tmp_path / 'c.png')!r});"
+        "import matplotlib.pyplot as plt;"
+        "print(matplotlib.get_backend(), len(plt.get_fignums()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["svg", "0"], done.stderr
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_version(capsys):
+    from bounds import __version__
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"bounds {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (
+            "threshold",
+            ["(default: 1000.0)", "(default: 0.2)", "(default: 1.0)", "(default: table)"],
+        ),
+        ("stopping", ["C1 > 0 (default: 1.0)", "KL >= 0 (default: 0.0)"]),
+        ("curve", ["(default 1)", "(default 0.2)", "(default: power-law)", "(default: csv)"]),
+    ],
+)
+def test_help_shows_defaults(command, shown, capsys):
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for text in shown:
+        assert text in out, text
+
+
+def test_threshold_and_stopping_flag_vacuous_values(capsys):
+    assert (
+        cli.main(["threshold", "--generations", "2,3", "--n", "1", "--C", "10", "--format", "json"])
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert all(r["vacuous"] == (r["peak"] > 1) for r in rows) and all(r["vacuous"] for r in rows)
+    assert cli.main(["stopping", "--N", "1", "--M", "1", "1e6", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["vacuous"] for r in rows] == [r["eps"] > 1 for r in rows] == [True, False]
+
+
+@pytest.mark.parametrize("scenario", ["replace", "proportion", "augment", "accumulate"])
+@pytest.mark.parametrize("model", ["power-law", "diffusion", "diffusion-early"])
+def test_formula_needs_no_numbers_and_they_do_not_change_it(scenario, model, capsys):
+    assert cli.main(["formula", scenario, "--model", model]) == 0
+    bare = capsys.readouterr().out
+    values = {"replace": ["--N", "70"], "proportion": ["--N", "70", "--lam", "0.3"]}
+    given = values.get(scenario, ["--n", "70", "--m", "30"])
+    constants = ["--M", "9"] + (["--tau", "3"] if model == "diffusion" else [])
+    constants = [] if model == "power-law" else constants
+    assert cli.main(["formula", scenario, "--model", model, *given, *constants]) == 0
+    assert capsys.readouterr().out == bare and bare.startswith("B_i = ")
+
+
+def test_threshold_digits_are_all_correct():
+    """m*_2/n = 5^(5/4) - 1 for alpha = 1/5: every printed digit of the 40 asked is right."""
+    import mpmath as mp
+
+    done = run("threshold", "--generations", "2", "--digits", "40", "--format", "json")
+    row = json.loads(done.stdout)["rows"][0]
+    with mp.workdps(60):
+        exact = mp.mpf(5) ** (mp.mpf(5) / 4) - 1
+        for key, scale in (("m_over_n", 1), ("m", 1000)):
+            printed = row[key]
+            digits = len(printed.replace(".", "").lstrip("0"))
+            assert digits >= 39, printed  # nstr drops a trailing zero at most
+            assert mp.almosteq(mp.mpf(printed), exact * scale, rel_eps=mp.mpf(10) ** -39)
+            assert mp.nstr(exact * scale, 40).rstrip("0") == printed.rstrip("0")
 
 
 def test_a_figure_takes_its_format_from_its_own_name(tmp_path):

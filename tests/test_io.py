@@ -1,8 +1,18 @@
 """Atomic writes: the old file survives a failed write, and no temporary file is left behind."""
 
+import os
+import stat
+from pathlib import Path
+
 import pytest
 
-from bounds.io import FileBusyError, exclusive_lock, write_atomic, write_text_atomic
+from bounds.io import (
+    FileBusyError,
+    check_writable,
+    exclusive_lock,
+    write_atomic,
+    write_text_atomic,
+)
 
 
 def test_write_replaces_the_file(tmp_path):
@@ -41,3 +51,38 @@ def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path):
                 pass
     with exclusive_lock(target):  # released: the next writer gets it
         pass
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_file_gets_the_mode_a_plain_write_gives(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        write_text_atomic(tmp_path / "report.md", "# report\n")
+        with open(tmp_path / "plain.md", "w") as handle:
+            handle.write("# report\n")
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE(os.stat(tmp_path / "report.md").st_mode)
+    assert mode == stat.S_IMODE(os.stat(tmp_path / "plain.md").st_mode) == 0o666 & ~umask
+
+
+def test_an_existing_file_keeps_its_mode(tmp_path):
+    target = tmp_path / "table.csv"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    write_text_atomic(target, "new")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640 and target.read_text() == "new"
+
+
+def test_bad_paths_are_refused_by_name_before_writing(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="is a folder"):
+        write_text_atomic(tmp_path, "x")
+    with pytest.raises(ValueError, match="does not exist"):
+        write_text_atomic(tmp_path / "missing" / "f.csv", "x")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    # permissions do not bind root, so the refusal is tested on what os.access reports
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != locked)
+    with pytest.raises(ValueError, match="folder .* is not writable"):
+        check_writable(locked / "f.csv")
+    assert [p.name for p in tmp_path.iterdir()] == ["locked"]

@@ -117,3 +117,48 @@ def test_tau_below_one_is_clipped_and_said():
 def test_bad_sizes_are_rejected_by_name(N, M, error, word):
     with pytest.raises(error, match=word):
         stopping.tau_star(N, M)
+
+
+def test_huge_sizes_give_finite_values_in_log_space():
+    """N = M = 1e300 (the reproduced NaN): eps matches an mpmath evaluation at the same tau."""
+    import mpmath as mp
+
+    result = stopping.early_stopped_error(1e300, 1e300)
+    eps = float(result.epsilon)
+    tau = mp.mpf(float(result.tau))
+    n = m = mp.mpf(1e300)
+    expected = mp.sqrt((tau**4 / (m * n) + tau**3 / m**2 + 1 / tau + 1 / m) / 2)
+    assert np.isfinite(eps) and eps == pytest.approx(float(expected), rel=1e-12)
+    assert stopping.tau_star_asymptotic(1e300, 1e300) == pytest.approx(
+        float((m * n / 4) ** mp.mpf(0.2)), rel=1e-13
+    )
+    assert stopping.stationarity_residual(result.tau, 1e300, 1e300) == pytest.approx(0, abs=1e-12)
+
+
+def test_log_space_bracket_agrees_with_the_plain_formula():
+    tau, N, M = np.array([0.5, 3.0, 40.0]), np.array([10.0, 1e4, 1e6]), np.array([1.0, 300.0, 5.0])
+    plain = tau**4 / (M * N) + tau**3 / M**2 + 1 / tau
+    assert np.allclose(stopping.kl_bracket(tau, N, M), plain, rtol=1e-14)
+    wrong = tau**4 / (M * N) + tau**3 / M + 1 / tau  # negative control: M instead of M^2
+    assert not np.allclose(stopping.kl_bracket(tau, N, M), wrong, rtol=1e-6)
+
+
+@pytest.mark.parametrize("tau", [-1.0, 0.0, float("nan"), float("inf"), "2", None, [1.0, -2.0]])
+def test_bad_times_are_refused(tau):
+    with pytest.raises((ValueError, TypeError), match="tau"):
+        stopping.kl_bracket(tau, 10.0, 10.0)
+    with pytest.raises((ValueError, TypeError), match="tau"):
+        stopping.stationarity_residual(tau, 10.0, 10.0)
+
+
+def test_a_bracket_beyond_floats_is_refused_not_inf():
+    with pytest.raises(ValueError, match="float range"):
+        stopping.kl_bracket(1e300, 1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("C1", 0.0), ("C2", float("nan")), ("approx", -1.0), ("prior", "x")]
+)
+def test_bad_constants_are_refused_by_name(name, value):
+    with pytest.raises((ValueError, TypeError), match=name):
+        stopping.early_stopped_error(10.0, 10.0, **{name: value})

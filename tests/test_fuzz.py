@@ -1,0 +1,897 @@
+"""Bad input at every public entry point: refused by name, or a finite result; nothing else.
+
+``ENTRIES`` lists each entry point with one valid call and the parameters to feed bad values;
+``NOT_FUZZED`` lists the public names that take no user input, each with the reason. The public
+names are found by introspection (functions and classes defined in each module of ``MODULES``,
+and the public methods of those classes that take arguments), so a new public function fails
+``test_every_public_entry_point_is_listed`` until it is listed here. To cover another package
+(``empirical``), add its modules to ``MODULES`` and its entry points to ``ENTRIES``.
+
+For each (entry, parameter), every value of ``BAD`` and values drawn by hypothesis replace the
+parameter in the valid call. The call must raise ValueError or TypeError whose message names the
+parameter, or return a result whose numbers are all finite and real; any other exception, a NaN,
+an infinity, a complex number or a call over ``TIMEOUT`` seconds fails. (The file is long
+because the listing is: one entry per public callable.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+import os
+import signal
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import mpmath as mp
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from bounds import (
+    cli,
+    commandline,
+    errors,
+    formula,
+    io,
+    kde,
+    phase,
+    plotting,
+    propagation,
+    scenarios,
+    stopping,
+    validate,
+)
+from bounds import symbols as S
+
+MODULES = (
+    cli,
+    commandline,
+    errors,
+    formula,
+    io,
+    kde,
+    phase,
+    plotting,
+    propagation,
+    scenarios,
+    stopping,
+    validate,
+    S,
+)
+TIMEOUT = 5.0  # seconds per call: a hang fails the test (Entry.timeout for symbolic work)
+GAP_TIMEOUT = 2.0  # a known gap only has to fail again, so it is not waited for as long
+
+BAD: tuple = (
+    math.nan,
+    math.inf,
+    -math.inf,
+    -1,
+    0,
+    -1e-300,
+    5e-324,
+    1e300,
+    10**400,
+    -(10**400),
+    2**63,
+    True,
+    None,
+    "1",
+    "nan",
+    "-100",
+    "abc",
+    "",
+    1 + 2j,
+    [],
+    [1.0, math.nan],
+    [[1.0], [1.0, 2.0]],
+    {},
+    np.array([]),
+    np.array(math.nan),
+    np.float64(-1.0),
+    np.complex128(1j),
+    object(),
+)
+DRAWN = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.text(max_size=12),
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=4),
+    st.complex_numbers(),
+    st.booleans(),
+    st.none(),
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry point: ``call(**valid)`` succeeds; each name in ``fuzz`` gets bad values.
+
+    ``names`` maps a parameter to the word (or tuple of words) its messages use when that is not
+    its own name;
+    ``raises`` adds exception types that are the documented refusal (e.g. argparse's).
+    """
+
+    call: Callable[..., object]
+    valid: dict
+    fuzz: tuple[str, ...]
+    names: dict = field(default_factory=dict)
+    raises: tuple[type[BaseException], ...] = ()
+    timeout: float = TIMEOUT
+
+
+# --------------------------------------------------------------------------- fixtures of calls
+
+POWER = errors.power_law()
+AUGMENT = scenarios.Augment(n=100, m=50)
+REPLACE_BOUND = propagation.bound(scenarios.Replace(N=100), POWER)
+ACCUMULATE_BOUND = propagation.bound(scenarios.Accumulate(n=100, m=100), POWER)
+TRUTH = kde.GaussianTruth.normal()
+WORKDIR = tempfile.mkdtemp(prefix="bounds-fuzz-")  # io entries write here, never in the repo
+SYMBOLS = {"N": S.N}
+
+
+def _in_workdir(function: Callable) -> Callable:
+    def call(**kwargs):
+        old = os.getcwd()
+        os.chdir(WORKDIR)
+        try:
+            return function(**kwargs)
+        finally:
+            os.chdir(old)
+
+    return call
+
+
+def _locked(path, wait=False):
+    with io.exclusive_lock(path, wait=wait):
+        return path
+
+
+def _figure():
+    return plotting.curve_figure(np.arange(3.0), np.arange(3.0), "i", "t")
+
+
+def _scenario_method(cls, args, method):
+    return lambda i: getattr(cls(**args), method)(i)
+
+
+ENTRIES: dict[str, Entry] = {
+    # errors
+    "bounds.errors.power_law": Entry(errors.power_law, {"C": 1.0, "alpha": 0.2}, ("C", "alpha")),
+    "bounds.errors.diffusion_random_features": Entry(
+        errors.diffusion_random_features,
+        {"M": 16, "tau": 2.0, "C1": 1.0, "C2": 1.0, "approx": 0.0, "prior": 0.0},
+        ("M", "tau", "C1", "C2", "approx", "prior"),
+    ),
+    "bounds.errors.diffusion_early_stopped": Entry(
+        errors.diffusion_early_stopped,
+        {"M": 16, "C1": 1.0, "C2": 1.0, "approx": 0.0, "prior": 0.0},
+        ("M", "C1", "C2", "approx", "prior"),
+    ),
+    "bounds.errors.from_expression": Entry(
+        errors.from_expression,
+        {"expr": "C*N**-0.5", "constants": {"C": 1.0}, "decreasing": True, "N_min": 1.0},
+        ("expr", "constants", "decreasing", "name", "N_min"),
+        names={"constants": ("constants", "the name 'C'")},
+    ),
+    "bounds.errors.ErrorModel": Entry(
+        errors.ErrorModel,
+        {"name": "m", "expr": S.N**-1, "constants": (), "provenance": "p"},
+        ("name", "expr", "constants", "provenance", "decreasing", "N_min"),
+    ),
+    "bounds.errors.ErrorModel.__call__": Entry(
+        lambda sizes: POWER(sizes), {"sizes": 10.0}, ("sizes",), names={"sizes": "N"}
+    ),
+    "bounds.errors.ErrorModel.with_constants": Entry(
+        lambda C: POWER.with_constants(C=C), {"C": 2.0}, ("C",)
+    ),
+    # stopping
+    "bounds.stopping.tau_star": Entry(stopping.tau_star, {"N": 10.0, "M": 10.0}, ("N", "M")),
+    "bounds.stopping.tau_star_asymptotic": Entry(
+        stopping.tau_star_asymptotic, {"N": 10.0, "M": 10.0}, ("N", "M")
+    ),
+    "bounds.stopping.stationarity_residual": Entry(
+        stopping.stationarity_residual, {"tau": 2.0, "N": 10.0, "M": 10.0}, ("tau", "N", "M")
+    ),
+    "bounds.stopping.kl_bracket": Entry(
+        stopping.kl_bracket, {"tau": 2.0, "N": 10.0, "M": 10.0}, ("tau", "N", "M")
+    ),
+    "bounds.stopping.early_stopped_error": Entry(
+        stopping.early_stopped_error,
+        {"N": 10.0, "M": 10.0, "C1": 1.0, "C2": 1.0, "approx": 0.0, "prior": 0.0},
+        ("N", "M", "C1", "C2", "approx", "prior"),
+    ),
+    # formula
+    "bounds.formula.parse": Entry(
+        formula.parse,
+        {"text": "log(N)", "symbols": SYMBOLS, "name": "formula"},
+        ("text", "symbols", "name"),
+        names={"text": "formula", "symbols": ("symbols", "the name 'N'")},
+    ),
+    "bounds.formula.allowed_text": Entry(formula.allowed_text, {"symbols": SYMBOLS}, ("symbols",)),
+    # validate: the value is fuzzed, the name is the one the message must carry
+    **{
+        f"bounds.validate.{name}": Entry(
+            function, {"name": "x", "value": 1.0}, ("value",), names={"value": "x"}
+        )
+        for name, function in (
+            ("real", validate.real),
+            ("positive", validate.positive),
+            ("whole", validate.whole),
+            ("array", validate.array),
+            ("vector", validate.vector),
+            ("size", validate.size),
+        )
+    },
+    "bounds.validate.points": Entry(
+        validate.points, {"name": "x", "value": [[1.0]]}, ("value",), names={"value": "x"}
+    ),
+    "bounds.validate.shown": Entry(validate.shown, {"value": 1.0}, ("value",)),
+    "bounds.validate.generation": Entry(
+        validate.generation, {"value": 1}, ("value",), names={"value": "generation"}
+    ),
+    "bounds.validate.rng": Entry(validate.rng, {"value": 0}, ("value",), names={"value": "rng"}),
+    "bounds.validate.digits": Entry(
+        validate.digits, {"value": 5}, ("value",), names={"value": "digits"}
+    ),
+    "bounds.validate.choice": Entry(
+        validate.choice,
+        {"name": "x", "value": "a", "options": ("a",)},
+        ("value",),
+        names={"value": "x"},
+    ),
+    "bounds.validate.parse_real": Entry(
+        validate.parse_real, {"name": "x", "text": "1.5"}, ("text",), names={"text": "x"}
+    ),
+    # io (in a scratch folder)
+    "bounds.io.check_writable": Entry(
+        _in_workdir(io.check_writable), {"path": "f.txt"}, ("path",), names={"path": "output"}
+    ),
+    "bounds.io.write_atomic": Entry(
+        _in_workdir(io.write_atomic),
+        {"path": "f.bin", "write": lambda tmp: tmp.write_bytes(b"")},
+        ("path", "write"),
+        names={"path": "file"},
+    ),
+    "bounds.io.write_text_atomic": Entry(
+        _in_workdir(io.write_text_atomic),
+        {"path": "f.txt", "text": "x"},
+        ("path", "text"),
+        names={"path": "file"},
+    ),
+    "bounds.io.exclusive_lock": Entry(
+        _in_workdir(_locked), {"path": "f.jsonl", "wait": False}, ("path", "wait")
+    ),
+    # commandline
+    "bounds.commandline.number_option": Entry(
+        lambda text: commandline.number_option("--x", 0.0)(text),
+        {"text": "1"},
+        ("text",),
+        names={"text": "must be"},
+        raises=(__import__("argparse").ArgumentTypeError,),
+    ),
+    "bounds.commandline.whole_list": Entry(
+        commandline.whole_list,
+        {"text": "1:3", "name": "--values"},
+        ("text",),
+        names={"text": "--values"},
+    ),
+    "bounds.commandline.real_list": Entry(
+        commandline.real_list,
+        {"text": "1:3:3", "name": "--values"},
+        ("text",),
+        names={"text": "--values"},
+    ),
+    "bounds.commandline.scenario_options": Entry(
+        lambda N: commandline.scenario_options("replace", {"N": N}), {"N": 10.0}, ("N",)
+    ),
+    "bounds.commandline.build_scenario": Entry(
+        lambda N: commandline.build_scenario("replace", {"N": N}), {"N": 10.0}, ("N",)
+    ),
+    # plotting
+    "bounds.plotting.curve_figure": Entry(
+        plotting.curve_figure,
+        {"x": [1.0, 2.0], "y": [0.5, 0.7], "xlabel": "i", "title": "t", "log": False},
+        ("x", "y", "xlabel", "title", "log"),
+    ),
+    "bounds.plotting.threshold_figure": Entry(
+        plotting.threshold_figure,
+        {"generations": (2, 5), "alpha": 0.2, "C": 1.0, "n": 10.0, "ratio_max": 10.0},
+        ("generations", "alpha", "C", "n", "ratio_max"),
+        timeout=20.0,
+    ),
+    "bounds.plotting.save_figure": Entry(
+        _in_workdir(lambda figure, path: plotting.save_figure(figure, path)),
+        {"figure": _figure(), "path": "f.png"},
+        ("figure", "path"),
+        names={"path": "file"},
+    ),
+    # scenarios
+    "bounds.scenarios.Replace": Entry(scenarios.Replace, {"N": 10}, ("N",)),
+    "bounds.scenarios.Proportion": Entry(scenarios.Proportion, {"N": 10, "lam": 0.5}, ("N", "lam")),
+    "bounds.scenarios.Augment": Entry(scenarios.Augment, {"n": 10, "m": 5}, ("n", "m")),
+    "bounds.scenarios.Accumulate": Entry(scenarios.Accumulate, {"n": 10, "m": 5}, ("n", "m")),
+    "bounds.scenarios.Custom": Entry(
+        scenarios.Custom,
+        {"sizes": (10, 10), "weights_table": ((1,), (0.5, 0.5)), "keep_synthetic": False},
+        ("sizes", "weights_table", "keep_synthetic"),
+        names={"sizes": "size", "weights_table": "weights"},
+    ),
+    "bounds.scenarios.Custom.accumulate_subsample": Entry(
+        scenarios.Custom.accumulate_subsample, {"N": 10, "generations": 3}, ("N", "generations")
+    ),
+    "bounds.scenarios.scenario_from_dict": Entry(
+        scenarios.scenario_from_dict, {"data": {"name": "replace", "N": 10}}, ("data",)
+    ),
+    **{
+        f"bounds.scenarios.{cls.__name__}.{method}": Entry(
+            _scenario_method(cls, args, method), {"i": 2}, ("i",), names={"i": "generation"}
+        )
+        for cls, args in (
+            (scenarios.Replace, {"N": 10}),
+            (scenarios.Proportion, {"N": 10, "lam": 0.5}),
+            (scenarios.Augment, {"n": 10, "m": 5}),
+            (scenarios.Accumulate, {"n": 10, "m": 5}),
+            (scenarios.Custom, {"sizes": (10, 10), "weights_table": ((1,), (0.5, 0.5))}),
+        )
+        for method in ("size", "weights", "symbolic_size", "symbolic_weights")
+    },
+    **{
+        f"bounds.scenarios.Scenario.{method}": Entry(
+            _scenario_method(scenarios.Augment, {"n": 10, "m": 5}, method),
+            {"i": 2},
+            ("i",),
+            names={"i": "generation"},
+        )
+        for method in (
+            "size",
+            "weights",
+            "symbolic_size",
+            "symbolic_weights",
+            "real_share",
+            "counts",
+        )
+    },
+    # propagation
+    "bounds.propagation.bound": Entry(
+        propagation.bound,
+        {"scenario": AUGMENT, "error": POWER},
+        ("scenario", "error"),
+        timeout=20.0,
+    ),
+    "bounds.propagation.Bound.evaluate": Entry(
+        lambda i, N: REPLACE_BOUND.evaluate(i=i, N=N), {"i": 2, "N": 10.0}, ("i", "N")
+    ),
+    "bounds.propagation.Bound.evaluate_mp": Entry(
+        lambda dps, i, N: REPLACE_BOUND.evaluate_mp(dps=dps, i=i, N=N),
+        {"dps": 20, "i": 2, "N": 10.0},
+        ("dps", "i", "N"),
+    ),
+    "bounds.propagation.Bound.limit_value": Entry(
+        lambda dps, n: ACCUMULATE_BOUND.limit_value(dps=dps, n=n),
+        {"dps": None, "n": 100.0},
+        ("dps", "n"),
+        timeout=20.0,
+    ),
+    "bounds.propagation.Bound.at": Entry(
+        lambda i: REPLACE_BOUND.at(i), {"i": 2}, ("i",), names={"i": "i"}
+    ),
+    "bounds.propagation.Bound.vacuous": Entry(
+        propagation.Bound.vacuous, {"values": 0.5}, ("values",)
+    ),
+    "bounds.propagation.closed_form": Entry(
+        lambda scenario: propagation.closed_form(scenario, sp.Function("eps")),
+        {"scenario": AUGMENT},
+        ("scenario",),
+        timeout=20.0,
+    ),
+    "bounds.propagation.prove_closed_form": Entry(
+        propagation.prove_closed_form,
+        {"scenario": AUGMENT, "base": 3},
+        ("scenario", "base"),
+        timeout=20.0,
+    ),
+    "bounds.propagation.recursion": Entry(
+        lambda scenario, i: propagation.recursion(scenario, sp.Function("eps"), i),
+        {"scenario": AUGMENT, "i": 2},
+        ("scenario", "i"),
+        timeout=20.0,
+    ),
+    # phase
+    "bounds.phase.power_law_ratio": Entry(
+        phase.power_law_ratio, {"m_over_n": 1.0, "i": 2, "alpha": 0.2}, ("m_over_n", "i", "alpha")
+    ),
+    "bounds.phase.power_law_thresholds": Entry(
+        phase.power_law_thresholds,
+        {"i": 2, "alpha": 0.2, "n": 1.0, "C": 1.0},
+        ("i", "alpha", "n", "C"),
+    ),
+    **{
+        f"bounds.phase.{name}": Entry(getattr(phase, name), {"alpha": 0.2}, ("alpha",))
+        for name in ("asymptotic_u", "asymptotic_slope", "asymptotic_peak_constant")
+    },
+    "bounds.phase.asymptotic_error": Entry(
+        phase.asymptotic_error, {"i": 2, "alpha": 0.2}, ("i", "alpha")
+    ),
+    "bounds.phase.bound_value": Entry(
+        phase.bound_value,
+        {"i": 2, "n": 10.0, "m": 5.0, "error_model": POWER},
+        ("i", "n", "m", "error_model"),
+    ),
+    "bounds.phase.bound_slope": Entry(
+        phase.bound_slope,
+        {"i": 2, "n": 10.0, "m": 5.0, "error_model": POWER},
+        ("i", "n", "m", "error_model"),
+    ),
+    "bounds.phase.certify": Entry(
+        phase.certify,
+        {"i": 2, "n": 10.0, "m": 50.0, "error_model": POWER, "rel": 1e-9},
+        ("i", "n", "m", "error_model", "rel"),
+    ),
+    "bounds.phase.symbolic_threshold": Entry(
+        phase.symbolic_threshold, {"i": 2, "error_model": POWER}, ("i", "error_model"), timeout=20.0
+    ),
+    "bounds.phase.threshold": Entry(
+        phase.threshold,
+        {"i": 2, "n": 10.0, "error_model": POWER, "digits": None, "method": "auto"},
+        ("i", "n", "error_model", "digits", "method"),
+    ),
+    "bounds.phase.one_step_threshold": Entry(
+        phase.one_step_threshold,
+        {"n": 10.0, "delta": 0.1, "error_model": POWER, "digits": None},
+        ("n", "delta", "error_model", "digits"),
+    ),
+    # kde
+    "bounds.kde.GaussianTruth": Entry(
+        kde.GaussianTruth,
+        {"weights": (1.0,), "means": (0.0,), "sds": (1.0,)},
+        ("weights", "means", "sds"),
+    ),
+    "bounds.kde.GaussianTruth.normal": Entry(
+        kde.GaussianTruth.normal, {"mean": 0.0, "sd": 1.0}, ("mean", "sd")
+    ),
+    "bounds.kde.KDELoopBound.population_variance": Entry(
+        lambda h_value: kde.kde_loop_bound(
+            scenarios.Replace(N=50), TRUTH, 0.3, 2
+        ).population_variance(TRUTH, h_value),
+        {"h_value": 0.3},
+        ("h_value",),
+    ),
+    "bounds.kde.kde_loop_bound": Entry(
+        kde.kde_loop_bound,
+        {"scenario": scenarios.Replace(N=50), "truth": TRUTH, "bandwidth": 0.3, "generations": 2},
+        ("scenario", "truth", "bandwidth", "generations"),
+        timeout=20.0,
+    ),
+}
+
+NOT_FUZZED: dict[str, str] = {
+    "bounds.cli.main": "fuzzed by test_command_line_never_shows_a_traceback with argument lists",
+    "bounds.commandline.UsageError": "an exception class",
+    "bounds.commandline.OneLineParser": "argparse parser; its error() is tested by the CLI tests",
+    "bounds.commandline.OneLineParser.error": "argparse hook, called by argparse with its message",
+    "bounds.commandline.HelpFormatter": "argparse formatter; its output is tested by --help tests",
+    "bounds.commandline.table": "formats numbers the command computed, not user input",
+    "bounds.commandline.csv_text": "formats numbers the command computed, not user input",
+    "bounds.commandline.json_text": "formats numbers the command computed, not user input",
+    "bounds.commandline.cell": "formats numbers the command computed, not user input",
+    "bounds.commandline.report_error": "prints an exception the command caught",
+    "bounds.io.FileBusyError": "an exception class",
+    "bounds.symbols.keyword": "maps the package's own sympy symbols to keywords",
+    "bounds.stopping.EarlyStopped": "a result record built by early_stopped_error",
+    "bounds.phase.Threshold": "a result record built by threshold",
+    "bounds.phase.Certificate": "a result record built by certify",
+    "bounds.phase.PowerLawThresholds": "a result record built by power_law_thresholds",
+    "bounds.phase.OneStepThreshold": "a result record built by one_step_threshold",
+    "bounds.propagation.Provenance": "a result record built by bound",
+    "bounds.propagation.Bound": "a result record built by bound (its methods are listed)",
+    "bounds.propagation.ClosedFormProof": "a result record built by prove_closed_form",
+    "bounds.kde.KDELoopBound": "a result record built by kde_loop_bound",
+    "bounds.scenarios.Scenario": "the abstract base class (its methods are listed)",
+}
+
+
+def _takes_arguments(function: Callable, method: bool) -> bool:
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    return len(parameters) > (1 if method else 0)
+
+
+def public_entry_points() -> set[str]:
+    """Functions and classes defined in MODULES, and their classes' public methods that take
+    arguments (constructors count as the class itself)."""
+    found = set()
+    for module in MODULES:
+        for name, value in vars(module).items():
+            if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+                continue
+            if not callable(value):
+                continue
+            qualified = f"{module.__name__}.{name}"
+            if inspect.isclass(value):
+                found.add(qualified)
+                for attribute, member in vars(value).items():
+                    public = not attribute.startswith("_") or attribute == "__call__"
+                    if public and inspect.isfunction(member) and _takes_arguments(member, True):
+                        found.add(f"{qualified}.{attribute}")
+                    elif public and isinstance(member, staticmethod | classmethod):
+                        found.add(f"{qualified}.{attribute}")
+            elif _takes_arguments(value, False):
+                found.add(qualified)
+    return found
+
+
+def test_every_public_entry_point_is_listed():
+    public = public_entry_points()
+    unlisted = sorted(public - set(ENTRIES) - set(NOT_FUZZED))
+    assert not unlisted, f"public entry points with no fuzzing entry: {unlisted}"
+    stale = sorted((set(ENTRIES) | set(NOT_FUZZED)) - public)
+    assert not stale, f"listed names that are no longer public: {stale}"
+
+
+def test_the_valid_calls_succeed():
+    """Each baseline call works, so a refusal below is caused by the bad value alone."""
+    for entry in ENTRIES.values():
+        with time_limit(3 * entry.timeout):
+            entry.call(**entry.valid)
+
+
+# --------------------------------------------------------------------------- the property
+
+
+class Hang(BaseException):
+    """A call ran over TIMEOUT seconds (BaseException: the code under test cannot catch it)."""
+
+
+@contextmanager
+def time_limit(seconds: float):
+    def alarm(signum, frame):
+        raise Hang(f"over {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def non_finite(value: object, depth: int = 0) -> str | None:
+    """A description of the first NaN, infinity or complex number inside ``value``, or None."""
+    if depth > 6 or value is None or isinstance(value, bool | str | bytes | os.PathLike):
+        return None
+    if isinstance(value, complex | np.complexfloating | mp.mpc):
+        return f"complex {value!r}"
+    if isinstance(value, float | np.floating):
+        return None if math.isfinite(value) else repr(value)
+    if isinstance(value, mp.mpf):
+        return None if mp.isfinite(value) else repr(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "c":
+            return "a complex array"
+        if value.dtype.kind == "f":
+            return None if np.all(np.isfinite(value)) else "an array holding NaN or inf"
+        if value.dtype.kind == "O":
+            return next(filter(None, (non_finite(v, depth + 1) for v in value.flat)), None)
+        return None
+    if isinstance(value, sp.Basic):
+        if value.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
+            return f"sympy {value}"
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
+        return next(filter(None, (non_finite(v, depth + 1) for v in parts)), None)
+    if isinstance(value, dict):
+        return next(filter(None, (non_finite(v, depth + 1) for v in value.values())), None)
+    if isinstance(value, list | tuple):
+        return next(filter(None, (non_finite(v, depth + 1) for v in value)), None)
+    return None
+
+
+def check(key: str, parameter: str, bad: object) -> None:
+    entry = ENTRIES[key]
+    seconds = GAP_TIMEOUT if f"{key}:{parameter}" in KNOWN_GAPS else entry.timeout
+    words = entry.names.get(parameter, parameter)
+    words = (words,) if isinstance(words, str) else words
+    shown = validate.shown(bad)
+    try:
+        with time_limit(seconds):
+            result = entry.call(**{**entry.valid, parameter: bad})
+    except (ValueError, TypeError, *entry.raises) as error:
+        named = any(word in str(error) for word in words)
+        assert named, f"{key}({parameter}={shown}): {error!r} does not name {' or '.join(words)}"
+        return
+    except Hang:
+        pytest.fail(f"{key}({parameter}={shown}) ran over {seconds} s")
+    except Exception as error:  # noqa: BLE001 - any other exception is the failure reported
+        pytest.fail(f"{key}({parameter}={shown}) raised {type(error).__name__}: {error}")
+    problem = non_finite(result)
+    assert problem is None, f"{key}({parameter}={shown}) returned {problem}"
+
+
+CASES = [f"{key}:{parameter}" for key, entry in ENTRIES.items() for parameter in entry.fuzz]
+
+# Defects found by this suite in modules being reworked elsewhere, with what fails. Each must
+# fail the fixed-value test (strict: once fixed, the test reports XPASS and the line must go);
+# the drawn-value test may or may not meet the same defect, so it is not strict there.
+KNOWN_GAPS: dict[str, str] = {
+    "bounds.scenarios.Custom:keep_synthetic": "(keep_synthetic=nan) returned nan",
+    "bounds.scenarios.Custom.accumulate_subsample:N": (
+        "(N=nan): ValueError('sizes[0] must be a whole number >= 1, got nan') does not name N"
+    ),
+    "bounds.scenarios.Custom.accumulate_subsample:generations": (
+        "(generations=1e+300) ran over 3.0 s"
+    ),
+    "bounds.scenarios.scenario_from_dict:data": (
+        "(data=nan): ValueError(\"a scenario must be a mapping with a 'name', got nan\") does..."
+    ),
+    "bounds.scenarios.Replace.weights:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Replace.symbolic_weights:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Proportion.weights:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Proportion.symbolic_weights:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Augment.weights:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Augment.symbolic_weights:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Accumulate.weights:i": (
+        "(i=1e+300): TypeError(\"can't multiply sequence by non-int of type 'float'\") does n..."
+    ),
+    "bounds.scenarios.Accumulate.symbolic_weights:i": (
+        "(i=1e+300): TypeError(\"'float' object cannot be interpreted as an integer\") does n..."
+    ),
+    "bounds.scenarios.Scenario.weights:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Scenario.symbolic_weights:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Scenario.real_share:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.scenarios.Scenario.counts:i": (
+        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
+    ),
+    "bounds.propagation.Bound.evaluate:i": (
+        "(i=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.propagation.Bound.evaluate:N": (
+        "(N=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.propagation.Bound.evaluate_mp:dps": (
+        "(dps=nan): ValueError('cannot convert float NaN to integer') does not name dps"
+    ),
+    "bounds.propagation.Bound.evaluate_mp:i": (
+        "(i=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.propagation.Bound.evaluate_mp:N": (
+        "(N=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.propagation.Bound.limit_value:dps": (
+        "(dps=nan): ValueError('cannot convert float NaN to integer') does not name dps"
+    ),
+    "bounds.propagation.Bound.limit_value:n": (
+        "(n=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.propagation.Bound.vacuous:values": (
+        "(values=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.propagation.prove_closed_form:base": (
+        "(base=nan): TypeError(\"'float' object cannot be interpreted as an integer\") does n..."
+    ),
+    "bounds.propagation.recursion:scenario": (
+        "(scenario=nan) raised AttributeError: 'float' object has no attribute 'symbolic_we..."
+    ),
+    "bounds.propagation.recursion:i": "(i=-1) raised IndexError: tuple index out of range",
+    "bounds.phase.power_law_ratio:m_over_n": (
+        "(m_over_n=10**400) raised OverflowError: int too large to convert to floa"
+    ),
+    "bounds.phase.power_law_ratio:i": "(i=1e+300) returned np.float64(nan)",
+    "bounds.phase.power_law_ratio:alpha": (
+        "(alpha=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.phase.power_law_thresholds:i": "(i=1e+300) returned np.float64(nan)",
+    "bounds.phase.power_law_thresholds:alpha": "(alpha=5e-324) returned np.float64(inf)",
+    "bounds.phase.power_law_thresholds:n": "(n=5e-324) returned np.float64(inf)",
+    "bounds.phase.power_law_thresholds:C": (
+        "(C=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.phase.asymptotic_u:alpha": "(alpha=5e-324) returned nan",
+    "bounds.phase.asymptotic_slope:alpha": "(alpha=5e-324) returned nan",
+    "bounds.phase.asymptotic_peak_constant:alpha": "(alpha=5e-324) returned nan",
+    "bounds.phase.asymptotic_error:i": "(i=1e+300) returned nan",
+    "bounds.phase.asymptotic_error:alpha": "(alpha=5e-324) returned nan",
+    "bounds.phase.bound_value:i": "(i=nan) returned mpf('nan')",
+    "bounds.phase.bound_value:n": "(n=nan) returned mpf('nan')",
+    "bounds.phase.bound_value:m": "(m=nan) returned mpf('nan')",
+    "bounds.phase.bound_value:error_model": (
+        "(error_model=nan) raised AttributeError: 'float' object has no attribute 'expr'"
+    ),
+    "bounds.phase.bound_slope:i": "(i=nan) returned mpf('nan')",
+    "bounds.phase.bound_slope:n": "(n=nan) returned mpf('nan')",
+    "bounds.phase.bound_slope:m": "(m=nan) returned mpf('nan')",
+    "bounds.phase.bound_slope:error_model": (
+        "(error_model=nan) raised AttributeError: 'float' object has no attribute 'expr'"
+    ),
+    "bounds.phase.certify:n": (
+        "(n=1e+300) returned complex mpc(real='8.0000000175999995e-361', imag='8.0855659099..."
+    ),
+    "bounds.phase.certify:m": "(m=nan) returned mpf('nan')",
+    "bounds.phase.certify:rel": "(rel=nan) returned mpf('nan')",
+    "bounds.phase.threshold:i": (
+        "(i=10**400) raised OverflowError: int too large to convert to float"
+    ),
+    "bounds.phase.threshold:n": "(n=5e-324) returned inf",
+    "bounds.phase.threshold:digits": (
+        "(digits=1e+300) raised OverflowError: too many digits in integer"
+    ),
+    "bounds.phase.threshold:method": (
+        "(method=an array of shape (0,) and dtype float64): ValueError('The truth value of ..."
+    ),
+    "bounds.phase.one_step_threshold:n": "(n=1e+300) returned inf",
+    "bounds.phase.one_step_threshold:delta": "(delta=1e+300) returned inf",
+    "bounds.phase.one_step_threshold:digits": (
+        "(digits=1e+300) raised OverflowError: too many digits in integer"
+    ),
+    "bounds.kde.GaussianTruth:weights": (
+        "(weights=nan): TypeError(\"object of type 'float' has no len()\") does not name weig..."
+    ),
+    "bounds.kde.GaussianTruth:means": (
+        "(means=nan): TypeError(\"object of type 'float' has no len()\") does not name means"
+    ),
+    "bounds.kde.GaussianTruth:sds": (
+        "(sds=nan): TypeError(\"object of type 'float' has no len()\") does not name sds"
+    ),
+    "bounds.kde.KDELoopBound.population_variance:h_value": (
+        "(h_value=nan) returned an array holding NaN or inf"
+    ),
+    "bounds.kde.kde_loop_bound:bandwidth": (
+        "(bandwidth=5e-324) returned an array holding NaN or inf"
+    ),
+    "bounds.kde.kde_loop_bound:generations": (
+        "(generations=1e+300): ValueError('Maximum allowed dimension exceeded') does not na..."
+    ),
+}
+
+
+def _case(case: str, strict: bool):
+    reason = KNOWN_GAPS.get(case)
+    marks = [pytest.mark.xfail(reason=reason, strict=strict)] if reason else []
+    return pytest.param(case, marks=marks, id=case.removeprefix("bounds."))
+
+
+@pytest.mark.parametrize("case", [_case(c, strict=True) for c in CASES])
+def test_fixed_bad_values_are_refused_by_name_or_give_finite_results(case):
+    key, parameter = case.split(":")
+    failures = []
+    for bad in BAD:
+        try:
+            check(key, parameter, bad)
+        except (AssertionError, pytest.fail.Exception) as failure:
+            failures.append(str(failure).splitlines()[0])
+            if case in KNOWN_GAPS:
+                break  # known: one failure is the proof, the rest would only cost time
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("case", [_case(c, strict=False) for c in CASES])
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+    phases=(Phase.explicit, Phase.generate),  # no shrinking: a failure is reported as found
+)
+@given(data=st.data())
+def test_drawn_bad_values_are_refused_by_name_or_give_finite_results(case, data):
+    key, parameter = case.split(":")
+    bad = data.draw(DRAWN, label=parameter)
+    try:
+        check(key, parameter, bad)
+    except pytest.fail.Exception as failure:
+        raise AssertionError(str(failure)) from None
+
+
+# --------------------------------------------------------------------------- the command line
+
+TOKENS = st.sampled_from(
+    [
+        "curve",
+        "threshold",
+        "stopping",
+        "formula",
+        "replace",
+        "augment",
+        "accumulate",
+        "proportion",
+        "--N",
+        "--n",
+        "--m",
+        "--lam",
+        "--over",
+        "--values",
+        "--generation",
+        "--generations",
+        "--digits",
+        "--alpha",
+        "--C",
+        "--M",
+        "--tau",
+        "--model",
+        "expression",
+        "--expression",
+        "--format",
+        "json",
+        "csv",
+        "i",
+        "m",
+        "N",
+        "1",
+        "0",
+        "-1",
+        "nan",
+        "inf",
+        "1e400",
+        "1:5",
+        "1:1e9",
+        "0:10:3",
+        "2,3",
+        "abc",
+        "__import__('os')",
+        "N**-0.3",
+        "--log",
+        "--substitute",
+        "--latex",
+    ]
+)
+
+
+@settings(max_examples=20, deadline=None, database=None)
+@given(st.lists(TOKENS, min_size=1, max_size=10))
+def test_command_line_never_shows_a_traceback(argv):
+    """Random command lines: exit 0, or 2 with one line on stderr; never another exception."""
+    import contextlib
+    import io as text_io
+
+    err, out = text_io.StringIO(), text_io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        try:
+            with time_limit(20):
+                code = cli.main(argv)
+        except SystemExit as stop:
+            code = stop.code
+    assert code in (0, 2), (argv, code, err.getvalue())
+    if code == 2:
+        lines = err.getvalue().strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("bounds"), (argv, err.getvalue())
+
+
+def test_the_safety_page_lists_every_fuzzed_entry_point():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "safety.md").read_text()
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+        for line in page.splitlines()
+        if line.startswith("| `")
+    }
+    expected = {key.removeprefix("bounds."): ", ".join(e.fuzz) for key, e in ENTRIES.items()}
+    assert rows == expected
