@@ -25,8 +25,8 @@ q_i = sum_j w_ij p_j with the realised weights w_ij = counts_i[j] / N_i, each wi
 by the whole run (its box: the truth's box of outside mass 1e-10, 1.5 times wider; refined, on the
 same box, until its spacing resolves every density's ``length_scale`` (a grid that would need
 more nodes than the cap is refused, saying so); widened, at the same spacing, whenever a model
-puts more than 1e-6 of its mass outside; every density still in use re-evaluated at each change), so q_i is a weighted sum of stored arrays; the errors add the quadrature
-estimate, half the outside masses and half the L1 errors of the grid densities (see
+puts more than 1e-6 of its mass outside; every density still in use re-evaluated at each
+change), so q_i is a weighted sum of stored arrays; the errors add the quadrature estimate, half the outside masses and half the L1 errors of the grid densities (see
 ``empirical.tv``). In d > 2 both TVs are Monte Carlo estimates and the errors are 95% interval
 half-widths.
 

@@ -26,9 +26,9 @@ import numpy as np
 
 from bounds import validate
 from bounds.scenarios import Scenario, scenario_from_dict
+from empirical import truths
 from empirical.diffusion import DiffusionModel
 from empirical.kde import KDE
-from empirical import truths
 
 __all__ = [
     "MODELS",
