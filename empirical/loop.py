@@ -19,16 +19,16 @@ set), fresh each generation, so its counts are random. A generation's model
 (and its density on the grid) is dropped as soon as no later generation uses it, so a scenario
 that keeps no earlier data holds O(N + grid) memory whatever the number of generations.
 
-Each generation records delta_i = TV(p_i, p_0) and eps_i = TV(p_i, q_i), where
-q_i = sum_j w_ij p_j with the realised weights w_ij = counts_i[j] / N_i, each with an error bound
-(``delta_error``, ``epsilon_error``). In d <= 2 every density is evaluated once on one grid shared
-by the whole run (its box: the truth's box of outside mass 1e-10, 1.5 times wider; refined, on the
-same box, until its spacing resolves every density's ``length_scale`` (a grid that would need
-more nodes than the cap is refused, saying so); widened, at the same spacing, whenever a model
-puts more than 1e-6 of its mass outside; every density still in use re-evaluated at each
-change), so q_i is a weighted sum of stored arrays; the errors add the quadrature estimate, half the outside masses and half the L1 errors of the grid densities (see
-``empirical.tv``). In d > 2 both TVs are Monte Carlo estimates and the errors are 95% interval
-half-widths.
+Each generation records delta_i = TV(p_i, p_0) and eps_i = TV(p_i, q_i), where q_i = sum_j w_ij p_j
+with the realised weights w_ij = counts_i[j] / N_i, each with an error bound (``delta_error``,
+``epsilon_error``). In d <= 2 every density is evaluated once on one grid shared by the whole run
+(its box: the truth's box of outside mass 1e-10, 1.5 times wider; refined, on the same box, until
+its spacing resolves every density's ``length_scale`` (a grid that would need more nodes than the
+cap is refused, saying so); widened, at the same spacing, whenever a model puts more than 1e-6 of
+its mass outside; every density still in use re-evaluated at each change), so q_i is a weighted sum
+of stored arrays; the errors add the quadrature estimate, half the outside masses and half the L1
+errors of the grid densities (see ``empirical.tv``). In d > 2 both TVs are Monte Carlo estimates
+and the errors are 95% interval half-widths.
 
 A record holds the run's ``spec`` (``RunSpec.to_dict()``) and ``key``, and beside them N_i, the
 counts, the weights, lambda_i, the TV method, the grid, the wall time, the fitted model's own
