@@ -2,9 +2,9 @@
 
 Public API: ``run(spec, path=None) -> list[dict]`` runs one ``empirical.spec.RunSpec``;
 ``run_loop(scenario, model_factory, truth, generations, seed, real="fixed", *, path=None,
-grid_points=None, mc_samples=20_000, subsample="counts")`` does the same for objects built in
-Python (any ``empirical.model.Model`` factory and ``Density`` truth) and records the spec they
-amount to.
+grid_points=None, mc_samples=20_000, subsample="counts", metrics=())`` does the same for objects
+built in Python (any ``empirical.model.Model`` factory and ``Density`` truth) and records the spec
+they amount to.
 
 Generation i >= 1 trains a fresh model on ``scenario.counts(i)[j]`` points from each source p_j,
 j = 0..i-1 (p_0 = the truth), rows ordered by source. Real points: with ``real="fixed"`` one pool
@@ -45,6 +45,7 @@ import numpy as np
 
 import bounds
 from bounds.scenarios import Scenario
+from empirical import metrics
 from empirical.grid import a_priori_error, refined_to_resolve
 from empirical.records import write_jsonl
 from empirical.spec import MODELS, REAL_MODES, TRUTHS, RunSpec, plain
@@ -61,7 +62,8 @@ _MAX_WIDENINGS = 8
 _RESOLVE_TOL = 0.02  # a priori grid error (empirical.grid; it overstates the measured one ~8x)
 
 # stream keys: every random draw of a run comes from SeedSequence(seed, spawn_key=key)
-_REAL_POOL, _REAL, _FIT, _SAMPLE, _KEEP, _MC_DELTA, _MC_EPS, _POOL = range(8)
+_REAL_POOL, _REAL, _FIT, _SAMPLE, _KEEP, _MC_DELTA, _MC_EPS, _POOL, _TEST = range(9)
+_TEST_SIZE = 500  # held-out real points for the NLL metric, as in the published loops
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
@@ -109,7 +111,7 @@ class _GridState:
         cap = _MAX_GRID_POINTS[self.grid.dim]
         if scale is not None and a_priori_error(self.grid.spacing, scale) > _RESOLVE_TOL:
             try:
-                self.grid = refined_to_resolve(self.grid, scale, _RESOLVE_TOL, cap)
+                self.grid = refined_to_resolve(self.grid, scale, _RESOLVE_TOL)
             except ValueError as error:
                 raise ValueError(
                     f"the loop's TV grid cannot resolve generation {j}'s density: {error}"
@@ -189,6 +191,25 @@ def _synthetic_needs(counts: list[tuple[int, ...]], j: int) -> int:
     return max((c[j] for c in counts[j:]), default=0)
 
 
+def _metrics(names, model, truth, test, grid, i) -> dict[str, float]:
+    """The record fields of the metrics a spec asks for beside TV (``empirical.metrics``)."""
+    out: dict[str, float] = {}
+    if "nll" in names:
+        found = metrics.nll(model, test)
+        out |= {"nll": found.value, "nll_error": found.error}
+    if "kl" in names:
+        value, error = metrics.kl_on_grid(
+            grid.values[i], grid.values[0], grid.grid, grid.errors[i], grid.errors[0]
+        )
+        out |= {"kl": value, "kl_error": error}
+    if "moments" in names:
+        if not hasattr(model, "moments"):
+            raise ValueError(f"metric 'moments' needs a model with moments(), not {model!r}")
+        drift = metrics.moment_drift(model, truth)
+        out |= {"mean_drift": drift["mean"], "cov_drift": drift["cov"]}
+    return {k: plain(float(v)) for k, v in out.items()}  # an infinite NLL or KL is "inf"
+
+
 def run(spec: RunSpec, path: str | None = None) -> list[dict]:
     """Run ``spec``; return (and write to ``path`` as JSON lines) one record per generation."""
     if not isinstance(spec, RunSpec):
@@ -208,6 +229,7 @@ def run_loop(
     grid_points: int | None = None,
     mc_samples: int = 20_000,
     subsample: str = "counts",
+    metrics: Sequence[str] = (),
 ) -> list[dict]:
     """Run ``generations`` generations of the loop; return (and write to ``path`` as JSON lines)
     one record per generation. See the module docstring for what is drawn, measured and kept."""
@@ -224,6 +246,7 @@ def run_loop(
         grid_points,
         mc_samples,
         subsample,
+        tuple(metrics),
     )
     return _simulate(spec, lambda: next(models, None) or model_factory(), truth, path)
 
@@ -250,6 +273,9 @@ def _simulate(spec: RunSpec, model_factory: Callable[[], object], truth: object,
         "version": bounds.__version__,
         "tv_method": "quadrature" if grid is not None else "monte-carlo",
     }
+    test = truth.sample(_TEST_SIZE, _rng(seed, _TEST)) if "nll" in spec.metrics else None
+    if "kl" in spec.metrics and grid is None:
+        raise ValueError("metric 'kl' is measured on the TV grid, so it needs a truth in d <= 2")
     records = []
     for i in range(1, generations + 1):
         start = time.perf_counter()
@@ -299,6 +325,7 @@ def _simulate(spec: RunSpec, model_factory: Callable[[], object], truth: object,
                 "epsilon": float(eps),
                 "epsilon_error": float(eps_err),
                 "grid": grid.describe() if grid is not None else None,
+                **_metrics(spec.metrics, model, truth, test, grid, i),
                 "wall_time": time.perf_counter() - start,
             }
         )

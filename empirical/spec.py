@@ -27,6 +27,7 @@ import numpy as np
 from bounds import validate
 from bounds.scenarios import Scenario, scenario_from_dict
 from empirical import truths
+from empirical.choices import METRICS, REAL_MODES, SUBSAMPLE_RULES
 from empirical.diffusion import DiffusionModel
 from empirical.kde import KDE
 
@@ -41,8 +42,7 @@ __all__ = [
     "plain",
 ]
 
-REAL_MODES = ("fixed", "fresh")
-SUBSAMPLE_RULES = ("counts", "pool")
+
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf}
 
 
@@ -169,7 +169,7 @@ class RunSpec:
     measured; ``subsample`` is how a scenario that keeps synthetic data takes its training set:
     "counts" (the scenario's whole counts per source, leading rows of each kept set) or "pool"
     (uniform without replacement from the whole pool, fresh each generation: the published
-    Accumulate-Subsample rule).
+    Accumulate-Subsample rule); ``metrics`` names record fields beside TV (``METRICS``).
     """
 
     scenario: Scenario
@@ -181,6 +181,7 @@ class RunSpec:
     grid_points: int | None = None
     mc_samples: int = 20_000
     subsample: str = "counts"
+    metrics: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario, Scenario):
@@ -202,6 +203,10 @@ class RunSpec:
             points = validate.whole("grid_points", self.grid_points, minimum=5)
             object.__setattr__(self, "grid_points", points)
         object.__setattr__(self, "mc_samples", validate.whole("mc_samples", self.mc_samples, 2))
+        metrics = self.metrics
+        if isinstance(metrics, str) or not all(m in METRICS for m in metrics):
+            raise ValueError(f"metrics must be a sequence drawn from {METRICS}, got {metrics!r}")
+        object.__setattr__(self, "metrics", tuple(sorted(set(metrics))))
         if self.subsample not in SUBSAMPLE_RULES:
             raise ValueError(f"subsample must be one of {SUBSAMPLE_RULES}, got {self.subsample!r}")
         if self.subsample == "pool" and (self.real != "fixed" or not self.scenario.keeps_synthetic):
@@ -222,6 +227,7 @@ class RunSpec:
             "grid_points": self.grid_points,
             "mc_samples": self.mc_samples,
             "subsample": self.subsample,
+            "metrics": list(self.metrics),
         }
 
     @classmethod
@@ -235,8 +241,10 @@ class RunSpec:
         if missing:
             raise ValueError(f"a run spec needs {', '.join(missing)}; got {sorted(data)}")
         parts = {k: _component(k, data[k]) for k in ("model", "truth")}
-        optional = ("real", "grid_points", "mc_samples", "subsample")
+        optional = ("real", "grid_points", "mc_samples", "subsample", "metrics")
         options = {k: data[k] for k in optional if k in data}
+        if "metrics" in options and isinstance(options["metrics"], list):
+            options["metrics"] = tuple(options["metrics"])
         return cls(
             scenario_from_dict(dict(data["scenario"])),
             parts["model"],

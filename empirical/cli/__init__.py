@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from empirical.choices import METRICS, REAL_MODES, SUBSAMPLE_RULES
+
 __all__ = ["build_parser", "main"]
 
 LOOP_EXAMPLE = """example:
@@ -83,7 +85,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         add_component_flags(loop)
     _run_arguments(loop)
     loop.add_argument(
-        "--real", choices=("fixed", "fresh"), default="fixed", help=REAL_HELP + " (default fixed)"
+        "--real", choices=REAL_MODES, default="fixed", help=REAL_HELP + " (default fixed)"
     )
     loop.add_argument(
         "--output", "-o", metavar="FILE", help="append records here (default: print them)"
@@ -125,7 +127,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     grid.add_argument(
         "--real",
         action="append",
-        choices=("fixed", "fresh"),
+        choices=REAL_MODES,
         help=REAL_HELP + " (repeat for both; default fixed)",
     )
     grid.add_argument("--output", "-o", metavar="FILE", required=True, help="records (required)")
@@ -186,6 +188,20 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         default=20_000,
         metavar="S",
         help="Monte Carlo samples per TV in d > 2 (default 20000)",
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        choices=METRICS,
+        help="record beside TV: held-out NLL of 500 real points, KL(p_i || p_0), moment drift"
+        " (repeat for more; default none)",
+    )
+    parser.add_argument(
+        "--subsample",
+        choices=SUBSAMPLE_RULES,
+        default="counts",
+        help="how a scenario that keeps synthetic data takes its training set: whole counts per"
+        " source, or uniform from the whole pool, fresh each generation (default counts)",
     )
     parser.add_argument(
         "--scheduler",

@@ -87,7 +87,7 @@ def _specs(args: argparse.Namespace, scenarios, models, truths, real) -> list[Ru
         try:
             spec = RunSpec(
                 scenario, model, truth, generations, seed, real_mode,
-                args.grid_points, args.mc_samples,
+                args.grid_points, args.mc_samples, args.subsample, tuple(args.metric or ()),
             )  # fmt: skip
         except ValueError as error:
             raise UsageError(f"{shorten(str(scenario), 60)}: {error}") from None

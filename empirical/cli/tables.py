@@ -12,7 +12,7 @@ from empirical.spec import MODELS, TRUTHS, Registry
 
 __all__ = ["Configurations", "g", "generation_table", "sweep_table", "table"]
 
-_SPEC_DEFAULTS = {"grid_points": None, "mc_samples": 20_000}
+_SPEC_DEFAULTS = {"grid_points": None, "mc_samples": 20_000, "subsample": "counts", "metrics": []}
 
 
 def g(value: float) -> str:
