@@ -392,6 +392,8 @@ class Custom(Scenario):
 
     Weights may be ints, floats, fractions or sympy numbers; each row must be non-negative and sum
     to 1, and the first row must be (1,) since generation 1 trains on real data only.
+    ``weights_table="even"`` spells the rows (1/i, ..., 1/i) of every source in equal parts (with
+    ``keep_synthetic=True``: Accumulate-Subsample).
     """
 
     sizes: tuple[int, ...]
@@ -400,6 +402,9 @@ class Custom(Scenario):
     name: ClassVar[str] = "custom"
 
     def __post_init__(self) -> None:
+        if self.weights_table == "even" and isinstance(self.sizes, Sequence):
+            even = tuple(_even_row(g) for g in range(1, len(self.sizes) + 1))
+            object.__setattr__(self, "weights_table", even)
         if not isinstance(self.sizes, Sequence) or not isinstance(self.weights_table, Sequence):
             raise TypeError("sizes and weights_table must be sequences (one entry per generation)")
         sizes = tuple(validate.whole(f"sizes[{g}]", v, 1) for g, v in enumerate(self.sizes))
@@ -418,8 +423,7 @@ class Custom(Scenario):
     def accumulate_subsample(cls, N: int, generations: int) -> Custom:
         """Accumulate-Subsample: N points per generation, drawn evenly from p_0, ..., p_{i-1}."""
         generations = validate.whole("generations", generations, minimum=1)
-        rows = tuple(tuple(sp.Rational(1, g) for _ in range(g)) for g in range(1, generations + 1))
-        return cls((N,) * generations, rows, keep_synthetic=True)
+        return cls((N,) * generations, "even", keep_synthetic=True)
 
     @property
     def horizon(self) -> int | None:
@@ -458,6 +462,10 @@ class Custom(Scenario):
         """The unrolled recursion, generation by generation, as a Piecewise in i."""
         terms = self.unrolled(eps, len(self.sizes))
         return sp.Piecewise(*((t, sp.Eq(S.i, g)) for g, t in enumerate(terms, start=1))), None
+
+
+def _even_row(i: int) -> tuple[sp.Expr, ...]:
+    return tuple(sp.Rational(1, i) for _ in range(i))
 
 
 def _weight_text(w: sp.Expr) -> str | float:

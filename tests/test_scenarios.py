@@ -173,3 +173,12 @@ def test_each_scenario_names_how_its_bound_is_evaluated():
         "accumulate": "partial sums",
         "custom": "recursion",
     }
+
+
+def test_even_weights_spell_accumulate_subsample():
+    even = Custom((50, 50, 50), "even", keep_synthetic=True)
+    assert even == Custom.accumulate_subsample(50, 3)
+    assert even.weights(3) == (1 / 3, 1 / 3, 1 / 3)
+    assert scenario_from_dict(even.to_dict()) == even
+    with pytest.raises(TypeError, match="sequences"):
+        Custom(50, "even")
