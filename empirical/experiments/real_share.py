@@ -111,7 +111,8 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
     right.set_title(f"N = {middle}")
     right.legend(fontsize=7)
     fig.suptitle(
-        f"proportion(N, λ), KDE with Scott's rule, fresh real data, {_seeds(settings)} seeds;"
+        f"proportion(N, λ): n = λN real points, N ∈ {{{', '.join(map(str, sizes))}}}; KDE with"
+        f" Scott's rule, fresh real data, {_seeds(settings)} seeds;"
         " truth ½N(−1.5, 0.5) + ½N(1.5, 0.5)",
         fontsize=9,
     )

@@ -125,7 +125,7 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
         dense = np.concatenate([[0.0], np.geomspace(0.05, ratios[-1], 60)]) * N_REAL
         dense_kde = np.unique(np.concatenate([np.geomspace(0.05, ratios[-1], 8), ratios]))
         dense_kde = np.round(dense_kde * N_REAL).astype(int)
-        fig = new_figure(4.2 * len(shown), 4.2)
+        fig = new_figure(4.6 * len(shown), 4.2)
         learner_records = [
             r for (n, _), g in by.items() if n == name for v in g.values() for r in v
         ]
@@ -208,14 +208,14 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
                     shape["outcome"],
                 ]
             )
-        handles, labels = fig.axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7)
+        for ax in fig.axes:
+            ax.legend(fontsize=6, loc="best")
         fig.suptitle(
             f"augment, n = {N_REAL}, fresh real data, {name}; truth ½N(−1.5, 0.5) + ½N(1.5, 0.5);"
             f" {test_rows} seeds per point",
             fontsize=9,
         )
-        fig.tight_layout(rect=(0, 0.14, 1, 0.95))
+        fig.tight_layout(rect=(0, 0, 1, 0.95))
         figures[f"synthetic-amount-{k}.png"] = fig
     for name in learners:
         outcomes = [row[-1] for row in rows if row[0] == name]
