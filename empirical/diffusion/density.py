@@ -45,18 +45,19 @@ class Pushforward1D:
         deriv = np.ones(1)  # DF on each piece [z_i, z_{i+1}]
         for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
             kinks, slopes, intercepts = score.pieces(t)
-            z, x, deriv = _split_at(z, x, deriv, kinks)
+            z, x, deriv, left = _split_at(z, x, deriv, kinks)
             if len(z) > MAX_BREAKPOINTS:
                 raise ArithmeticError(
                     f"the ODE sampler's map folds too often to track ({len(z)} breakpoints after "
                     f"time {t:.4g}); the score is too steep for the step size: train with a "
                     "finite tau or use more steps"
                 )
-            mid = 0.5 * (x[:-1] + x[1:])
-            piece = np.searchsorted(kinks, mid)
+            # no kink lies inside a refined piece, so its affine piece of s is the number of
+            # kinks <= the lower end: min over its two ends of searchsorted(kinks, x, "right")
+            right = left + _on_kink(kinks, x, left)
+            piece = np.minimum(right[:-1], right[1:])
             deriv = deriv * (1.0 + h * (1.0 + slopes[piece]))
-            at = np.searchsorted(kinks, x)
-            x = x + h * (x + slopes[at] * x + intercepts[at])
+            x = x + h * (x + slopes[left] * x + intercepts[left])
         self.z_ = z
         self.y_ = x
         self.slope_ = deriv
@@ -118,26 +119,47 @@ class Pushforward1D:
 
 def _split_at(z: np.ndarray, x: np.ndarray, deriv: np.ndarray, kinks: np.ndarray):
     """Insert into the breakpoints (z, x = F(z)) every z where F crosses a kink; F is affine on
-    each piece, so the new z are found by linear interpolation and take their piece's slope."""
-    lo = np.minimum(x[:-1], x[1:])
-    hi = np.maximum(x[:-1], x[1:])
-    first = np.searchsorted(kinks, lo, side="right")
-    count = np.maximum(np.searchsorted(kinks, hi, side="left") - first, 0)
+    each piece, so the new z are found by linear interpolation and take their piece's slope.
+    Also returns searchsorted(kinks, x) for the refined x (one binary search per old point)."""
+    left = np.searchsorted(kinks, x)
+    right = left + _on_kink(kinks, x, left)
+    first = np.minimum(right[:-1], right[1:])  # the first kink above the piece's lower end
+    count = np.maximum(np.maximum(left[:-1], left[1:]) - first, 0)  # kinks strictly inside
     total = int(count.sum())
     if total == 0:
-        return z, x, deriv
+        return z, x, deriv, left
     piece = np.repeat(np.arange(len(count)), count)
     offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    # z increases along a piece; the crossed kinks come in increasing x, so reverse the order
+    # of the crossings on pieces where F decreases
+    falling = x[piece + 1] < x[piece]
+    rank = np.where(falling, count[piece] - 1 - offset, offset)
     c = kinks[first[piece] + offset]
     new_z = z[piece] + (c - x[piece]) * (z[piece + 1] - z[piece]) / (x[piece + 1] - x[piece])
-    all_z = np.concatenate([z, new_z])
-    all_x = np.concatenate([x, c])
-    owner = np.concatenate([np.arange(len(z)), piece])  # the piece a point starts (or sits in)
-    order = np.lexsort((np.concatenate([np.zeros(len(z)), np.ones(total)]), all_z))
-    all_z, all_x, owner = all_z[order], all_x[order], owner[order]
-    # the piece to the right of each point, except the last, belongs to that point's owner piece
-    new_deriv = deriv[np.minimum(owner[:-1], len(deriv) - 1)]
-    return all_z, all_x, new_deriv
+    # merge without sorting: old point j moves to j + (crossings before it), the crossings of
+    # piece j follow it in z order
+    before = np.concatenate([[0], np.cumsum(count)])
+    old_at = np.arange(len(z)) + before
+    new_at = piece + before[piece] + 1 + rank
+    size = len(z) + total
+    all_z = np.empty(size)
+    all_x = np.empty(size)
+    all_z[old_at], all_x[old_at] = z, x
+    all_z[new_at], all_x[new_at] = new_z, c
+    all_left = np.empty(size, dtype=left.dtype)
+    all_left[old_at], all_left[new_at] = left, first[piece] + offset
+    # every piece of the refined map lies inside one old piece and keeps its slope
+    new_deriv = np.repeat(deriv, count + 1)
+    return all_z, all_x, new_deriv, all_left
+
+
+def _on_kink(kinks: np.ndarray, x: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """1 where x equals the kink searchsorted put it before, else 0 (so left + this is
+    searchsorted(kinks, x, side="right") for distinct kinks)."""
+    if len(kinks) == 0:
+        return np.zeros(len(x), dtype=left.dtype)
+    inside = left < len(kinks)
+    return (inside & (kinks[np.minimum(left, len(kinks) - 1)] == x)).astype(left.dtype)
 
 
 def _monotone_runs(slope: np.ndarray) -> list[slice]:

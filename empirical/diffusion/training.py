@@ -32,7 +32,7 @@ from bounds import validate
 from empirical.diffusion.features import RandomFeatures
 from empirical.diffusion.process import mean_factor, noise_variance
 
-_CHUNK_FLOATS = 2**20  # rows per chunk times max(M, N): bounds the temporaries (8 MB each)
+_CHUNK_FLOATS = 2**22  # rows per chunk times max(M, N): bounds each temporary (32 MB)
 TARGETS = ("noise", "empirical")
 
 
