@@ -178,3 +178,18 @@ def test_generated_densities_figure_is_a_png(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
     with pytest.raises(ValueError, match="one-dimensional"):
         diffusion_generations(tmp_path / "x.png", truth=Gaussian(mean=[0, 0], cov=[[1, 0], [0, 1]]))
+
+
+def test_a_two_dimensional_loop_with_the_default_sampler_refuses_at_once_with_the_reason():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="dimension 1 only.*use sampler='ode'"):
+        run_loop(
+            Replace(N=300),
+            lambda: DiffusionModel(width=32, steps=50),
+            Gaussian([0, 0], np.eye(2)),
+            2,
+            seed=0,
+        )
+    assert time.perf_counter() - start < 5.0
