@@ -36,7 +36,12 @@ from empirical.truths import GaussianMixture
 from empirical.tv import tv
 
 TRUTH = GaussianMixture([0.5, 0.5], [[-1.5], [1.5]], [0.5, 0.5])
-QUICK = {"sizes": (250, 1000), "widths": (64, 256), "taus": (1e2, 1e4, 1e6, 1e8), "seeds": (0, 1)}
+QUICK = {
+    "sizes": (250, 1000),
+    "widths": (64, 256),
+    "taus": (1e2, 1e4, 1e6, 1e8, 1e10),
+    "seeds": (0, 1),
+}  # with steps=200: about 20 s of CPU
 FULL = {
     "sizes": (250, 1000, 4000),
     "widths": (64, 256, 1024),
