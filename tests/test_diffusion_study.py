@@ -129,3 +129,15 @@ def test_learning_errors_returns_plain_records_with_the_tau_used():
     assert [r["tau"] for r in records] == [1e3, math.inf]
     assert all(0 < r["tv"] < 1 and r["score_error"] > 0 for r in records)
     assert json.loads(json.dumps(records[:1]))[0]["N"] == 100
+
+
+def test_a_kl_fit_becomes_a_bounds_error_model_with_its_constants():
+    def tv_of(n, m, t, s):
+        return math.sqrt((0.5 / t + 30.0 / m + 1e-3) / 2)
+
+    fit = study.fit_theorem_terms(_records(tv_of))
+    model = study.calibrated_error_model(fit, 256, 1e4, "calibrated on synthetic records")
+    expected = math.sqrt((0.5 / 1e4 + 30.0 / 256 + 1e-3) / 2)
+    assert float(model(1000.0)) == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="quantity"):
+        study.calibrated_error_model({**fit, "quantity": "score"}, 256, 1e4, "calibrated on x")

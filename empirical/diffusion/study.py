@@ -309,3 +309,15 @@ def early_stopping_figure(records: Sequence[dict], path) -> object:
         ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def calibrated_error_model(fit: dict, M: int, tau: float, provenance: str):
+    """``bounds.errors.diffusion_calibrated`` with the constants of a ``fit_theorem_terms`` fit
+    of the KL proxy, at width M and training time tau."""
+    from bounds.errors import diffusion_calibrated
+
+    if fit.get("quantity") != "kl":
+        raise ValueError(
+            f"fit must be of the KL proxy (quantity 'kl'), got {fit.get('quantity')!r}"
+        )
+    return diffusion_calibrated(M, tau, *fit["constants"], provenance=provenance)
