@@ -191,17 +191,20 @@ class PushforwardNewton:
         return x
 
     def invert(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """z with F(z) = y, DF(z), and the final residual |F(z) - y| per row."""
+        """z with F(z) = y, DF(z), and the final residual |F(z) - y| per row. Newton steps are
+        taken only for the rows not yet converged."""
         y = np.asarray(y, dtype=float)
         z = self._initial_guess(y)
-        for _ in range(self.max_iter):
-            fz, jac = ode_flow_with_jacobian(self.score, z, self.grid)
-            residual = fz - y
-            err = np.max(np.abs(residual), axis=1)
-            if np.all(err <= self.tol):
-                break
-            z = z - np.linalg.solve(jac, residual[..., None])[..., 0]
         fz, jac = ode_flow_with_jacobian(self.score, z, self.grid)
+        active = np.arange(len(y))
+        for _ in range(self.max_iter):
+            residual = fz[active] - y[active]
+            open_ = np.max(np.abs(residual), axis=1) > self.tol
+            if not open_.any():
+                break
+            active, residual = active[open_], residual[open_]
+            z[active] = z[active] - np.linalg.solve(jac[active], residual[..., None])[..., 0]
+            fz[active], jac[active] = ode_flow_with_jacobian(self.score, z[active], self.grid)
         return z, jac, np.max(np.abs(fz - y), axis=1)
 
     def pdf(self, y: np.ndarray) -> np.ndarray:
