@@ -141,3 +141,9 @@ def test_a_kl_fit_becomes_a_bounds_error_model_with_its_constants():
     assert float(model(1000.0)) == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError, match="quantity"):
         study.calibrated_error_model({**fit, "quantity": "score"}, 256, 1e4, "calibrated on x")
+
+
+def test_early_stopping_verdict_names_an_unknown_best_label():
+    loops = _loop_records(lambda sc, lab, s, g: 0.1)
+    with pytest.raises(ValueError, match="best must be one of"):
+        study.early_stopping_verdict(loops, "tau-hat")

@@ -227,6 +227,9 @@ def early_stopping_verdict(records: Sequence[dict], best: str, confidence: float
             key = (r["scenario"]["name"], r["label"], r["seed"])
             table.setdefault(key, []).append(r["delta"])  # type: ignore[arg-type]
     means = {k: float(np.mean(v)) for k, v in table.items()}
+    known = sorted({k[1] for k in means})
+    if best not in known:
+        raise ValueError(f"best must be one of the records' labels {known}, got {best!r}")
     scenarios = sorted({k[0] for k in means})
     labels = sorted({k[1] for k in means} - {best})
     comparisons = len(scenarios) * len(labels)
