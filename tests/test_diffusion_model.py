@@ -158,7 +158,7 @@ def test_theorem_r_holds_in_every_recorded_diffusion_run(scenario, real, sampler
     truth = GaussianMixture(weights=[0.4, 0.6], means=[[-1.0], [1.2]], covs=[[[0.3]], [[0.4]]])
 
     def factory():
-        return DiffusionModel(width=48, steps=60, sampler=sampler, feature_seed=2)
+        return DiffusionModel(width=48, steps=60, sampler=sampler, feature_seed=2, tau=1e4)
 
     records = run_loop(scenario, factory, truth, 4, seed=3, real=real)
     rows = check_propagation(records)
