@@ -12,9 +12,9 @@ B = (1/P) sum lambda_p y_p phi_p^T.
 
 Time convention: tau is the time of the flow dA/dtau = -M grad L(A) = B - A H, H = G / M. In it
 the score itself moves by the kernel flow ds(x)/dtau = -(1/P) sum_p lambda_p k(x, x_p) (s - y_p)
-with the O(1) random-feature kernel k(x, x') = (1/M) phi(x)^T phi(x'), so tau is the kernel-time
-in which Theorem 1's tau^4/(MN) + tau^3/M^2 + 1/tau trade-off and its tau* are read. (Plain
-gradient flow on L would run M times slower: its time is tau / M.) From A(0) = 0,
+with the O(1) random-feature kernel k(x, x') = (1/M) phi(x)^T phi(x'). Li et al.'s plain flow
+on the loss without the 1/2, dA/dt = -2 grad L, has time t = M tau / 2 (their clock runs M/2
+times faster than tau), with unknown constants in their trade-off. From A(0) = 0,
 
     A(tau) = B V diag((1 - e^{-mu tau}) / mu) V^T,   H = V diag(mu) V^T,
 
