@@ -234,3 +234,40 @@ def _check_user_model(model: ErrorModel) -> None:
         if rising.any():
             where = float(sizes[np.argmax(rising)])
             raise ValueError(f"expr was declared decreasing but rises at N = {where:g}")
+
+
+def diffusion_calibrated(
+    M: int,
+    tau: float,
+    overfit_n: float,
+    overfit_m: float,
+    optimisation: float,
+    width: float,
+    floor: float,
+    provenance: str,
+) -> ErrorModel:
+    """Li et al.'s bound with measured constants: eps(N) = sqrt(KL / 2), KL = a tau^4/(M N) +
+    b tau^3/M^2 + c/tau + d/M + e, the constants (>= 0, zero for a term the data did not
+    support) fitted by non-negative least squares on measured runs; ``provenance`` says which
+    ("calibrated on ..."). At a fixed tau only the first term depends on N."""
+    names = ("a_overfit_N", "b_overfit_M", "c_optimisation", "d_width", "e_floor")
+    values = (overfit_n, overfit_m, optimisation, width, floor)
+    symbols = [sp.Symbol(name, nonnegative=True) for name in names]
+    checked = [_constant(name, v, may_be_zero=True) for name, v in zip(names, values, strict=True)]
+    if sum(checked) <= 0:
+        raise ValueError(
+            f"at least one constant must be > 0, got {dict(zip(names, values, strict=True))}"
+        )
+    tau_checked = validate.real("tau", tau, 0.0)
+    if tau_checked <= 0 or not np.isfinite(tau_checked):
+        raise ValueError(f"tau must be finite and > 0, got {tau!r}")
+    if not isinstance(provenance, str) or not provenance.startswith("calibrated on"):
+        raise ValueError(f"provenance must say 'calibrated on ...', got {provenance!r}")
+    a, b, c, d, e = symbols
+    kl = a * S.tau**4 / (S.M * N) + b * S.tau**3 / S.M**2 + c / S.tau + d / S.M + e
+    constants = (
+        (S.M, validate.whole("M", M, minimum=1)),
+        (S.tau, tau_checked),
+        *zip(symbols, checked, strict=True),
+    )
+    return ErrorModel("diffusion, calibrated", sp.sqrt(kl / 2), constants, provenance)

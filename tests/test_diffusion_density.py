@@ -30,7 +30,8 @@ FAILURE = 1e-6  # every statistical check below fails with probability at most t
 @pytest.fixture(scope="module")
 def model():
     X = np.random.default_rng(0).normal(0.5, 0.8, size=(500, 1))
-    return DiffusionModel(width=64, steps=100, feature_seed=1).fit(X, np.random.default_rng(2))
+    model = DiffusionModel(width=64, steps=100, feature_seed=1, tau=1e4, bias_scale=2.0)
+    return model.fit(X, np.random.default_rng(2))
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +241,10 @@ def test_sde_with_the_exact_score_recovers_the_truth():
 def test_two_dimensional_density_is_normalised_and_matches_the_sampler():
     rng = np.random.default_rng(11)
     X = rng.multivariate_normal([0.3, -0.2], [[0.6, 0.25], [0.25, 0.5]], size=400)
-    model = DiffusionModel(width=48, steps=40, feature_seed=4).fit(X, np.random.default_rng(12))
+    model = DiffusionModel(
+        width=48, steps=40, feature_seed=4, sampler="ode", tau=1e4, bias_scale=2.0
+    )
+    model.fit(X, np.random.default_rng(12))
     # normalisation by the trapezoid rule; the allowance is its change under halving the spacing
     axis = np.linspace(-5, 5, 101)
     pts = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)

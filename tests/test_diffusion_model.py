@@ -27,18 +27,35 @@ def test_it_is_a_model_with_learned_state_in_underscored_attributes():
     model = _fit()
     assert isinstance(model, Model)
     assert model.dim == 1 and model.A_.shape == (1, 32) and model.n_train_ == 300
-    assert model.tau_ == 1e4 and math.isfinite(model.train_loss_)
-    assert model.get_params()["width"] == 32
+    assert model.tau_ == DiffusionModel().tau and math.isfinite(model.train_loss_)
+    assert model.get_params()["width"] == 32 and model.get_params()["tau"] == model.tau_
     assert repr(model).startswith("DiffusionModel(width=32")
     x = np.linspace(-3, 4, 7)[:, None]
     assert model.pdf(x).shape == (7,) and np.all(model.pdf(x) >= 0)
     assert model.sample(5, np.random.default_rng(0)).shape == (5, 1)
 
 
-def test_optimal_tau_is_theorem_one_stopping_time_at_the_training_size():
-    model = _fit(tau="optimal")
-    assert model.tau == "optimal"
+def test_theorem1_tau_is_li_et_al_stopping_time_and_records_store_the_number_used():
+    model = _fit(tau="theorem1")
+    assert model.tau == "theorem1"
     assert model.tau_ == pytest.approx(tau_star(300, 32), rel=1e-12)
+    assert model.get_params()["tau"] == model.tau_  # a number, as used
+    assert DiffusionModel(tau="theorem1").get_params()["tau"] == "theorem1"  # before fit
+
+
+def test_hyper_parameters_are_frozen_after_fit_so_get_params_describes_the_fitted_model():
+    model = _fit()
+    before = model.get_params()
+    with pytest.raises(AttributeError, match="width cannot change after fit"):
+        model.width = 64
+    with pytest.raises(AttributeError, match="tau cannot change after fit"):
+        model.tau = 1.0
+    with pytest.raises(RuntimeError, match="already fitted"):
+        model.fit(TRUTH.sample(50, np.random.default_rng(0)), np.random.default_rng(1))
+    assert model.get_params() == before
+    fresh = DiffusionModel()
+    fresh.width = 16  # before fit a hyper-parameter may still be set
+    assert fresh.get_params()["width"] == 16
 
 
 def test_same_seeds_give_the_same_bytes():
@@ -62,7 +79,7 @@ def test_sde_sampler_model_has_a_normalised_density():
 def test_outside_mass_exists_only_in_one_dimension():
     assert hasattr(_fit(), "outside_mass")
     X = np.random.default_rng(0).normal(size=(100, 2))
-    model = DiffusionModel(width=8, steps=5).fit(X, np.random.default_rng(1))
+    model = DiffusionModel(width=8, steps=5, sampler="ode").fit(X, np.random.default_rng(1))
     assert not hasattr(model, "outside_mass")
     assert not hasattr(DiffusionModel(), "outside_mass")  # not fitted yet
 
@@ -79,6 +96,9 @@ def test_outside_mass_exists_only_in_one_dimension():
         ({"sampler": "euler"}, "sampler"),
         ({"tau": -1.0}, "tau"),
         ({"tau": "best"}, "tau"),
+        ({"tau": "optimal"}, "tau"),
+        ({"whiten": 1}, "whiten"),
+        ({"target": "score"}, "target"),
         ({"draws": 0}, "draws"),
         ({"bias_scale": 0.0}, "bias_scale"),
         ({"feature_seed": -3}, "feature_seed"),
@@ -138,7 +158,7 @@ def test_theorem_r_holds_in_every_recorded_diffusion_run(scenario, real, sampler
     truth = GaussianMixture(weights=[0.4, 0.6], means=[[-1.0], [1.2]], covs=[[[0.3]], [[0.4]]])
 
     def factory():
-        return DiffusionModel(width=48, steps=60, sampler=sampler, feature_seed=2)
+        return DiffusionModel(width=48, steps=60, sampler=sampler, feature_seed=2, tau=1e4)
 
     records = run_loop(scenario, factory, truth, 4, seed=3, real=real)
     rows = check_propagation(records)
@@ -158,3 +178,18 @@ def test_generated_densities_figure_is_a_png(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
     with pytest.raises(ValueError, match="one-dimensional"):
         diffusion_generations(tmp_path / "x.png", truth=Gaussian(mean=[0, 0], cov=[[1, 0], [0, 1]]))
+
+
+def test_a_two_dimensional_loop_with_the_default_sampler_refuses_at_once_with_the_reason():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="dimension 1 only.*use sampler='ode'"):
+        run_loop(
+            Replace(N=300),
+            lambda: DiffusionModel(width=32, steps=50),
+            Gaussian([0, 0], np.eye(2)),
+            2,
+            seed=0,
+        )
+    assert time.perf_counter() - start < 5.0

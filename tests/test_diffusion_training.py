@@ -132,7 +132,15 @@ def test_learned_score_error_decreases_with_width_and_sample_size():
         runs = []
         for seed in range(3):
             X = np.random.default_rng(seed).normal(0.5, 0.8, size=(n, 1))
-            model = DiffusionModel(width=width, tau=1e4, feature_seed=seed, draws=4)
+            model = DiffusionModel(
+                width=width,
+                tau=1e4,
+                feature_seed=seed,
+                draws=4,
+                whiten=False,
+                target="noise",
+                bias_scale=2.0,
+            )
             model.fit(X, np.random.default_rng(seed + 10))
             error_rng = np.random.default_rng(3)
             runs.append(weighted_score_error(model.score_, reference, x_eval, T0, T, error_rng))

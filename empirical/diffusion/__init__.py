@@ -8,8 +8,8 @@ densities), ``model`` (``DiffusionModel``, the loop-ready model).
 
 from empirical.diffusion.density import Pushforward1D, PushforwardNewton, SDEGridDensity1D
 from empirical.diffusion.features import RandomFeatures, RandomFeatureScore, time_embedding
-from empirical.diffusion.model import DiffusionModel
-from empirical.diffusion.process import GaussianScore, time_grid
+from empirical.diffusion.model import DiffusionModel, fit_path
+from empirical.diffusion.process import GaussianScore, MixtureScore, time_grid
 from empirical.diffusion.sampling import (
     ode_flow,
     ode_flow_by_pieces,
@@ -27,7 +27,9 @@ from empirical.diffusion.training import (
 
 __all__ = [
     "DiffusionModel",
+    "fit_path",
     "GaussianScore",
+    "MixtureScore",
     "NormalEquations",
     "Pushforward1D",
     "PushforwardNewton",

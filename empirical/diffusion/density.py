@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from empirical.diffusion.process import prior_logpdf
-from empirical.diffusion.sampling import Score, ode_flow_with_jacobian, sde_drift_step
+from empirical.diffusion.sampling import Score, ode_flow_with_jacobian
 
 PRIOR_RADIUS = 9.0
 MAX_BREAKPOINTS = 2_000_000
@@ -45,18 +45,19 @@ class Pushforward1D:
         deriv = np.ones(1)  # DF on each piece [z_i, z_{i+1}]
         for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
             kinks, slopes, intercepts = score.pieces(t)
-            z, x, deriv = _split_at(z, x, deriv, kinks)
+            z, x, deriv, left = _split_at(z, x, deriv, kinks)
             if len(z) > MAX_BREAKPOINTS:
                 raise ArithmeticError(
                     f"the ODE sampler's map folds too often to track ({len(z)} breakpoints after "
                     f"time {t:.4g}); the score is too steep for the step size: train with a "
                     "finite tau or use more steps"
                 )
-            mid = 0.5 * (x[:-1] + x[1:])
-            piece = np.searchsorted(kinks, mid)
+            # no kink lies inside a refined piece, so its affine piece of s is the number of
+            # kinks <= the lower end: min over its two ends of searchsorted(kinks, x, "right")
+            right = left + _on_kink(kinks, x, left)
+            piece = np.minimum(right[:-1], right[1:])
             deriv = deriv * (1.0 + h * (1.0 + slopes[piece]))
-            at = np.searchsorted(kinks, x)
-            x = x + h * (x + slopes[at] * x + intercepts[at])
+            x = x + h * (x + slopes[left] * x + intercepts[left])
         self.z_ = z
         self.y_ = x
         self.slope_ = deriv
@@ -118,26 +119,47 @@ class Pushforward1D:
 
 def _split_at(z: np.ndarray, x: np.ndarray, deriv: np.ndarray, kinks: np.ndarray):
     """Insert into the breakpoints (z, x = F(z)) every z where F crosses a kink; F is affine on
-    each piece, so the new z are found by linear interpolation and take their piece's slope."""
-    lo = np.minimum(x[:-1], x[1:])
-    hi = np.maximum(x[:-1], x[1:])
-    first = np.searchsorted(kinks, lo, side="right")
-    count = np.maximum(np.searchsorted(kinks, hi, side="left") - first, 0)
+    each piece, so the new z are found by linear interpolation and take their piece's slope.
+    Also returns searchsorted(kinks, x) for the refined x (one binary search per old point)."""
+    left = np.searchsorted(kinks, x)
+    right = left + _on_kink(kinks, x, left)
+    first = np.minimum(right[:-1], right[1:])  # the first kink above the piece's lower end
+    count = np.maximum(np.maximum(left[:-1], left[1:]) - first, 0)  # kinks strictly inside
     total = int(count.sum())
     if total == 0:
-        return z, x, deriv
+        return z, x, deriv, left
     piece = np.repeat(np.arange(len(count)), count)
     offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    # z increases along a piece; the crossed kinks come in increasing x, so reverse the order
+    # of the crossings on pieces where F decreases
+    falling = x[piece + 1] < x[piece]
+    rank = np.where(falling, count[piece] - 1 - offset, offset)
     c = kinks[first[piece] + offset]
     new_z = z[piece] + (c - x[piece]) * (z[piece + 1] - z[piece]) / (x[piece + 1] - x[piece])
-    all_z = np.concatenate([z, new_z])
-    all_x = np.concatenate([x, c])
-    owner = np.concatenate([np.arange(len(z)), piece])  # the piece a point starts (or sits in)
-    order = np.lexsort((np.concatenate([np.zeros(len(z)), np.ones(total)]), all_z))
-    all_z, all_x, owner = all_z[order], all_x[order], owner[order]
-    # the piece to the right of each point, except the last, belongs to that point's owner piece
-    new_deriv = deriv[np.minimum(owner[:-1], len(deriv) - 1)]
-    return all_z, all_x, new_deriv
+    # merge without sorting: old point j moves to j + (crossings before it), the crossings of
+    # piece j follow it in z order
+    before = np.concatenate([[0], np.cumsum(count)])
+    old_at = np.arange(len(z)) + before
+    new_at = piece + before[piece] + 1 + rank
+    size = len(z) + total
+    all_z = np.empty(size)
+    all_x = np.empty(size)
+    all_z[old_at], all_x[old_at] = z, x
+    all_z[new_at], all_x[new_at] = new_z, c
+    all_left = np.empty(size, dtype=left.dtype)
+    all_left[old_at], all_left[new_at] = left, first[piece] + offset
+    # every piece of the refined map lies inside one old piece and keeps its slope
+    new_deriv = np.repeat(deriv, count + 1)
+    return all_z, all_x, new_deriv, all_left
+
+
+def _on_kink(kinks: np.ndarray, x: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """1 where x equals the kink searchsorted put it before, else 0 (so left + this is
+    searchsorted(kinks, x, side="right") for distinct kinks)."""
+    if len(kinks) == 0:
+        return np.zeros(len(x), dtype=left.dtype)
+    inside = left < len(kinks)
+    return (inside & (kinks[np.minimum(left, len(kinks) - 1)] == x)).astype(left.dtype)
 
 
 def _monotone_runs(slope: np.ndarray) -> list[slice]:
@@ -169,17 +191,20 @@ class PushforwardNewton:
         return x
 
     def invert(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """z with F(z) = y, DF(z), and the final residual |F(z) - y| per row."""
+        """z with F(z) = y, DF(z), and the final residual |F(z) - y| per row. Newton steps are
+        taken only for the rows not yet converged."""
         y = np.asarray(y, dtype=float)
         z = self._initial_guess(y)
-        for _ in range(self.max_iter):
-            fz, jac = ode_flow_with_jacobian(self.score, z, self.grid)
-            residual = fz - y
-            err = np.max(np.abs(residual), axis=1)
-            if np.all(err <= self.tol):
-                break
-            z = z - np.linalg.solve(jac, residual[..., None])[..., 0]
         fz, jac = ode_flow_with_jacobian(self.score, z, self.grid)
+        active = np.arange(len(y))
+        for _ in range(self.max_iter):
+            residual = fz[active] - y[active]
+            open_ = np.max(np.abs(residual), axis=1) > self.tol
+            if not open_.any():
+                break
+            active, residual = active[open_], residual[open_]
+            z[active] = z[active] - np.linalg.solve(jac[active], residual[..., None])[..., 0]
+            fz[active], jac[active] = ode_flow_with_jacobian(self.score, z[active], self.grid)
         return z, jac, np.max(np.abs(fz - y), axis=1)
 
     def pdf(self, y: np.ndarray) -> np.ndarray:
@@ -200,9 +225,11 @@ class SDEGridDensity1D:
     One Euler-Maruyama step sends x to N(g_k(x), 2 h_k) with g_k(x) = x + h_k (x + 2 s(x, t_k)),
     so p_{k+1}(y) = int p_k(x) N(y; g_k(x), 2 h_k) dx (the discrete-time Fokker-Planck equation).
     p_0 = pi; the integrals over x use the trapezoid rule on equally spaced nodes covering
-    [-half_width, half_width]; the last step is kept in closed form, so the output density is the
-    Gaussian mixture sum_j a_j N(y; g_{S-1}(u_j), 2 h_{S-1}), defined at every y. ``mass_`` =
-    sum_j a_j; 1 - mass_ is the truncation-plus-quadrature error.
+    [-half_width, half_width]. Each node's kernel is spread only over the nodes within
+    ``BAND_SDS`` standard deviations of its mean (the Gaussian mass beyond is below 1e-15), so a
+    step costs O(nodes * band) instead of O(nodes^2). The last step is kept in closed form, so the
+    output density is the Gaussian mixture sum_j a_j N(y; g_{S-1}(u_j), 2 h_{S-1}), defined at
+    every y. ``mass_`` = sum_j a_j; 1 - mass_ is the truncation-plus-quadrature error.
     """
 
     def __init__(
@@ -215,11 +242,10 @@ class SDEGridDensity1D:
         quad = np.full(count, nodes[1] - nodes[0])
         quad[[0, -1]] *= 0.5
         p = _std_normal_pdf(nodes)
-        u = nodes[:, None]
         for t, h in zip(grid[:-2], steps[:-1], strict=True):
-            means = sde_drift_step(score, u, t, h)[:, 0]
-            p = _gaussian_matrix(nodes, means, 2.0 * h) @ (quad * p)
-        self.means_ = sde_drift_step(score, u, grid[-2], steps[-1])[:, 0]
+            means = _drift(score, nodes, t, h)
+            p = _banded_gaussian_step(nodes, means, 2.0 * h, quad * p)
+        self.means_ = _drift(score, nodes, grid[-2], steps[-1])
         self.weights_ = quad * p
         self.variance_ = 2.0 * float(steps[-1])
         self.mass_ = float(self.weights_.sum())
@@ -231,16 +257,55 @@ class SDEGridDensity1D:
         return float(min(1.0, max(0.0, 1.0 - inside)))
 
     def pdf(self, y: np.ndarray) -> np.ndarray:
-        """sum_j a_j N(y; m_j, v) for y of shape (k,) or (k, 1)."""
+        """sum_j a_j N(y; m_j, v) for y of shape (k,) or (k, 1), summing the mixture's
+        components within ``BAND_SDS`` standard deviations of each y."""
         y = np.asarray(y, dtype=float).reshape(-1)
+        order = np.argsort(self.means_)
+        means, weights = self.means_[order], self.weights_[order]
+        reach = BAND_SDS * np.sqrt(self.variance_)
+        lo = np.searchsorted(means, y - reach, side="left")
+        hi = np.searchsorted(means, y + reach, side="right")
+        width = int((hi - lo).max(initial=0))
         out = np.empty_like(y)
-        for start in range(0, len(y), 4096):
-            part = slice(start, start + 4096)
-            out[part] = _gaussian_matrix(y[part], self.means_, self.variance_) @ self.weights_
-        return out
+        chunk = max(1, 2**20 // max(width, 1))
+        for start in range(0, len(y), chunk):
+            part = slice(start, start + chunk)
+            j = lo[part, None] + np.arange(width)[None, :]
+            ok = j < hi[part, None]
+            jj = np.minimum(j, len(means) - 1)
+            diff = y[part, None] - means[jj]
+            terms = np.where(ok, weights[jj] * np.exp(-0.5 * diff * diff / self.variance_), 0.0)
+            out[part] = terms.sum(axis=1)
+        return out / np.sqrt(2.0 * np.pi * self.variance_)
 
 
-def _gaussian_matrix(y: np.ndarray, means: np.ndarray, variance: float) -> np.ndarray:
-    """[N(y_i; means_j, variance)]_{ij}."""
-    diff = y[:, None] - means[None, :]
-    return np.exp(-0.5 * diff * diff / variance) / np.sqrt(2.0 * np.pi * variance)
+BAND_SDS = 8.0
+
+
+def _drift(score: Score, nodes: np.ndarray, t: float, h: float) -> np.ndarray:
+    """g(x) = x + h (x + 2 s(x, t)) at the nodes, by the score's affine pieces when it has them."""
+    if hasattr(score, "pieces"):
+        kinks, slopes, intercepts = score.pieces(t)
+        j = np.searchsorted(kinks, nodes)
+        s = slopes[j] * nodes + intercepts[j]
+    else:
+        s = score(nodes[:, None], t)[:, 0]
+    return nodes + h * (nodes + 2.0 * s)
+
+
+def _banded_gaussian_step(
+    nodes: np.ndarray, means: np.ndarray, variance: float, mass: np.ndarray
+) -> np.ndarray:
+    """q(u_i) = sum_j mass_j N(u_i; means_j, variance) over the nodes u_i within BAND_SDS sds."""
+    count, lo0, step = len(nodes), nodes[0], nodes[1] - nodes[0]
+    sd = np.sqrt(variance)
+    band = int(np.ceil(2.0 * BAND_SDS * sd / step)) + 1
+    # first node of each band, clipped so that every band lies in [-band, count + band)
+    first = np.clip(np.ceil((means - BAND_SDS * sd - lo0) / step), -band, count).astype(np.int64)
+    i = first[:, None] + np.arange(band)[None, :]
+    diff = (lo0 + step * i) - means[:, None]
+    kernel = (
+        np.exp(diff * diff * (-0.5 / variance)) * (mass / np.sqrt(2.0 * np.pi * variance))[:, None]
+    )
+    padded = np.bincount((i + band).ravel(), weights=kernel.ravel(), minlength=count + 2 * band)
+    return padded[band : band + count]

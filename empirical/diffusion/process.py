@@ -72,3 +72,44 @@ class GaussianScore:
         """d = 1: no kinks; one affine piece s(x) = slope * x + intercept."""
         slope = -self._precision(t)[0, 0]
         return np.empty(0), np.array([slope]), np.array([-slope * mean_factor(t) * self.mean[0]])
+
+
+class MixtureScore:
+    """The exact score of the forward marginals of sum_k w_k N(mu_k, Sigma_k).
+
+    p_t = sum_k w_k N(e^{-t} mu_k, Sigma_k,t), Sigma_k,t = e^{-2t} Sigma_k + sigma_t^2 I, so
+    grad log p_t(x) = sum_k r_k(x) (-Sigma_k,t^{-1} (x - e^{-t} mu_k)), r_k the posterior
+    responsibilities. ``affine(loc, scale)`` gives the score of the law of (x - loc) / scale.
+    """
+
+    def __init__(self, weights: np.ndarray, means: np.ndarray, covs: np.ndarray) -> None:
+        self.weights = np.asarray(weights, dtype=float)
+        self.means = np.atleast_2d(np.asarray(means, dtype=float))
+        self.covs = np.asarray(covs, dtype=float).reshape(len(self.weights), self.dim, self.dim)
+        self.parts = [GaussianScore(m, c) for m, c in zip(self.means, self.covs, strict=True)]
+
+    @property
+    def dim(self) -> int:
+        return self.means.shape[1]
+
+    def affine(self, loc: np.ndarray, scale: np.ndarray) -> MixtureScore:
+        """The mixture of (x - loc) / scale (``scale`` per coordinate)."""
+        loc, scale = np.asarray(loc, dtype=float), np.asarray(scale, dtype=float)
+        covs = self.covs / np.outer(scale, scale)[None]
+        return MixtureScore(self.weights, (self.means - loc) / scale, covs)
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+        """grad log p_t at the rows of ``x`` (shape (k, d))."""
+        logs, grads = [], []
+        a, v = mean_factor(t), noise_variance(t)
+        for w, part in zip(self.weights, self.parts, strict=True):
+            cov_t = a * a * part.cov + v * np.eye(self.dim)
+            diff = x - a * part.mean
+            prec = np.linalg.inv(cov_t)
+            quad = np.einsum("ki,ij,kj->k", diff, prec, diff)
+            logs.append(np.log(w) - 0.5 * quad - 0.5 * np.linalg.slogdet(cov_t)[1])
+            grads.append(-diff @ prec)
+        logs = np.array(logs)
+        r = np.exp(logs - logs.max(axis=0))
+        r /= r.sum(axis=0)
+        return np.einsum("ck,ckd->kd", r, np.array(grads))

@@ -12,9 +12,9 @@ B = (1/P) sum lambda_p y_p phi_p^T.
 
 Time convention: tau is the time of the flow dA/dtau = -M grad L(A) = B - A H, H = G / M. In it
 the score itself moves by the kernel flow ds(x)/dtau = -(1/P) sum_p lambda_p k(x, x_p) (s - y_p)
-with the O(1) random-feature kernel k(x, x') = (1/M) phi(x)^T phi(x'), so tau is the kernel-time
-in which Theorem 1's tau^4/(MN) + tau^3/M^2 + 1/tau trade-off and its tau* are read. (Plain
-gradient flow on L would run M times slower: its time is tau / M.) From A(0) = 0,
+with the O(1) random-feature kernel k(x, x') = (1/M) phi(x)^T phi(x'). Li et al.'s plain flow
+on the loss without the 1/2, dA/dt = -2 grad L, has time t = M tau / 2 (their clock runs M/2
+times faster than tau), with unknown constants in their trade-off. From A(0) = 0,
 
     A(tau) = B V diag((1 - e^{-mu tau}) / mu) V^T,   H = V diag(mu) V^T,
 
@@ -32,7 +32,8 @@ from bounds import validate
 from empirical.diffusion.features import RandomFeatures
 from empirical.diffusion.process import mean_factor, noise_variance
 
-_CHUNK_ROWS = 8192
+_CHUNK_FLOATS = 2**22  # rows per chunk times max(M, N): bounds each temporary (32 MB)
+TARGETS = ("noise", "empirical")
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,10 +71,21 @@ def assemble(
     t0: float,
     T: float,
     rng: np.random.Generator,
+    target: str = "noise",
 ) -> NormalEquations:
-    """Draw ``draws`` (t, z) pairs per row of ``X`` and accumulate G and B in chunks."""
+    """Draw ``draws`` (t, z) pairs per row of ``X`` and accumulate G and B in chunks.
+
+    ``target="noise"`` regresses sigma s on -z (the classical denoising target). ``"empirical"``
+    regresses it on its conditional expectation given x_t under the training set,
+    E[-z | x_t] = sum_i w_i (e^{-t} x_i - x_t) / sigma_t with w_i proportional to
+    N(x_t; e^{-t} x_i, sigma_t^2): the same loss up to a constant independent of A (the average
+    over the training set of the expectation over z), estimated with less variance.
+    ``target_energy`` is then the mean of |E[-z | x_t]|^2.
+    """
     X = np.asarray(X, dtype=float)
     draws = validate.whole("draws", draws, minimum=1)
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     M, d = features.width, features.dim
     x0 = np.repeat(X, draws, axis=0)
     rows = len(x0)
@@ -81,14 +93,31 @@ def assemble(
     z = rng.standard_normal((rows, d))
     G = np.zeros((M, M))
     B = np.zeros((d, M))
-    for start in range(0, rows, _CHUNK_ROWS):
-        part = slice(start, start + _CHUNK_ROWS)
+    energy = 0.0
+    chunk = max(64, _CHUNK_FLOATS // max(M, len(X) if target == "empirical" else 1))
+    for start in range(0, rows, chunk):
+        part = slice(start, start + chunk)
         sigma = np.sqrt(noise_variance(t[part]))[:, None]
         xt = mean_factor(t[part])[:, None] * x0[part] + sigma * z[part]
+        y = -z[part] if target == "noise" else posterior_noise(xt, t[part], X)
         weighted = sigma * features(xt, t[part])  # sqrt(lambda) phi
         G += weighted.T @ weighted
-        B -= z[part].T @ weighted  # lambda y = -sigma z
-    return NormalEquations(G / rows, B / rows, float(np.mean(np.sum(z * z, axis=1))), rows)
+        B += y.T @ weighted  # lambda y_p = sigma times the target
+        energy += float(np.sum(y * y))
+    return NormalEquations(G / rows, B / rows, energy / rows, rows)
+
+
+def posterior_noise(xt: np.ndarray, t: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """E[-z | x_t] when x_t = e^{-t} x_0 + sigma_t z with x_0 uniform on the rows of X:
+    sum_i w_i (e^{-t} x_i - x_t) / sigma_t, w = softmax_i(-|x_t - e^{-t} x_i|^2 / (2 sigma_t^2))."""
+    a = mean_factor(t)[:, None, None]
+    var = noise_variance(t)[:, None]
+    diff = a * X[None, :, :] - xt[:, None, :]  # (rows, N, d)
+    logw = -0.5 * np.sum(diff * diff, axis=2) / var
+    logw -= logw.max(axis=1, keepdims=True)
+    w = np.exp(logw)
+    w /= w.sum(axis=1, keepdims=True)
+    return np.einsum("rn,rnd->rd", w, diff) / np.sqrt(var)
 
 
 def _flow_factor(mu: np.ndarray, tau: float) -> np.ndarray:
@@ -102,8 +131,15 @@ def _flow_factor(mu: np.ndarray, tau: float) -> np.ndarray:
 
 def gradient_flow(eqs: NormalEquations, tau: float) -> np.ndarray:
     """A(tau) of dA/dtau = B - A H from A(0) = 0, by eigen-decomposition of H (closed form)."""
+    return flow_from_spectrum(eqs, np.linalg.eigh(eqs.kernel), tau)
+
+
+def flow_from_spectrum(
+    eqs: NormalEquations, spectrum: tuple[np.ndarray, np.ndarray], tau: float
+) -> np.ndarray:
+    """A(tau) = B V diag((1 - e^{-mu tau}) / mu) V^T given ``spectrum`` = (mu, V) of H."""
     tau = check_tau(tau)
-    mu, V = np.linalg.eigh(eqs.kernel)
+    mu, V = spectrum
     return ((eqs.B @ V) * _flow_factor(mu, tau)) @ V.T
 
 
