@@ -113,7 +113,18 @@ def test_same_seeds_give_the_same_records_serial_parallel_or_printed(tmp_path, c
 
 
 def test_a_diffusion_loop_on_the_mixture_records_its_hyper_parameters(capsys):
-    args = ["--model", "diffusion", "--width", "16", "--steps", "10", "--tau", "optimal"]
+    args = [
+        "--model",
+        "diffusion",
+        "--width",
+        "16",
+        "--steps",
+        "10",
+        "--tau",
+        "theorem1",
+        "--sampler",
+        "ode",
+    ]
     code, out, err = main(
         capsys, "loop", "--scenario", "replace", "--N", "100", *args, "--truth", "mixture",
         "--generations", "2", "--check",
@@ -122,7 +133,7 @@ def test_a_diffusion_loop_on_the_mixture_records_its_hyper_parameters(capsys):
     records = [json.loads(line) for line in out.splitlines()]
     params = records[0]["spec"]["model"]["parameters"]
     assert (params["width"], params["steps"], params["tau"], params["sampler"]) == (
-        16, 10, "optimal", "ode",
+        16, 10, "theorem1", "ode",
     )  # fmt: skip
     assert (
         records[0]["spec"]["truth"]
@@ -194,7 +205,7 @@ LITERALS = st.recursive(
     st.integers(-(10**12), 10**12)
     | st.floats(allow_nan=False, allow_infinity=True)
     | st.booleans()
-    | st.sampled_from(["scott", "optimal", "ode"]),
+    | st.sampled_from(["scott", "theorem1", "ode"]),
     lambda inner: st.lists(inner, max_size=4),
     max_leaves=12,
 )

@@ -26,11 +26,11 @@ __all__ = ["build_parser", "main"]
 LOOP_EXAMPLE = """example:
   empirical loop --scenario augment --n 500 --m 1000 --bandwidth 0.2 --generations 10 \\
       --seeds 0:9 --real fresh --jobs 2 --output augment.jsonl --check
-  empirical loop --scenario replace --N 1000 --model diffusion --width 128 --tau optimal \\
+  empirical loop --scenario replace --N 1000 --model diffusion --width 128 --tau theorem1 \\
       --truth mixture --generations 5"""
 SWEEP_EXAMPLE = """example:
   empirical sweep --scenario replace:N=1000 --scenario augment:n=500,m=1000 \\
-      --model kde:bandwidth=0.2 --model diffusion:width=128,tau=optimal \\
+      --model kde:bandwidth=0.2 --model diffusion:width=128,tau=theorem1 \\
       --truth gaussian:mean=1,sd=2 --seeds 0:9 --generations 10 --jobs 2 --output sweep.jsonl
   empirical sweep ... --output part-3.jsonl --shard 3/8   (one of 8 cluster jobs)
   empirical sweep ... --scheduler tcp://10.0.0.5:8786    (on a Dask cluster)"""
@@ -114,7 +114,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         action="append",
         metavar="SPEC",
         help="NAME[:KEY=VALUE,...], keys as the loop's flags, e.g. kde:bandwidth=0.2 or"
-        " diffusion:width=128,tau=optimal (repeat for more; default kde)",
+        " diffusion:width=128,tau=theorem1 (repeat for more; default kde)",
     )
     grid.add_argument(
         "--truth",

@@ -3,7 +3,7 @@
 Also the command's stated size limits (``MAX_*``), refused before anything runs. Nothing is
 evaluated. A literal is read as, in this order: a bracketed list ``[a,b,...]`` (nested
 lists allowed), ``true``/``false``, ``none``/``null``, ``inf``/``-inf``, a whole number, a decimal
-number, and otherwise the text itself (``scott``, ``optimal``, ``ode``): the constructor it
+number, and otherwise the text itself (``scott``, ``theorem1``, ``ode``): the constructor it
 reaches says whether it is allowed. Commas inside brackets do not separate options.
 """
 

@@ -85,9 +85,8 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
         final = [cell[(N, lam)]["delta"][G - 1] for lam in shares]
         means = np.array([f.mean() for f in final])
         ses = np.array([f.std(ddof=1) / math.sqrt(f.size) for f in final])
-        left.errorbar(
-            shares, means, 2 * ses, fmt="o-", color=f"C{k}", label=f"measured δ_G, N = {N}"
-        )
+        left.fill_between(shares, means - 2 * ses, means + 2 * ses, color=f"C{k}", alpha=0.2)
+        left.plot(shares, means, "o-", color=f"C{k}", label=f"measured δ_G (±2 se), N = {N}")
         for lam, f, mean in zip(shares, final, means, strict=True):
             eps_max = float(cell[(N, lam)]["epsilon"].mean(axis=1).max())
             theorem = G * eps_max if lam == 0 else eps_max * (1 - (1 - lam) ** G) / lam
