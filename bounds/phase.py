@@ -410,6 +410,8 @@ def _array(
     kind = "whole numbers" if integer else "numbers"
     try:
         array = np.asarray(value, dtype=float)
+    except OverflowError:
+        raise ValueError(f"{name} must be finite {kind} in [{low:g}, {high:g}]") from None
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a number or an array of {kind}, got {value!r}") from None
     if isinstance(value, bool) or array.dtype == bool or array.size == 0:
@@ -761,7 +763,7 @@ def _template(n: object) -> tuple[Scenario, float]:
             )
         size = float(n.parameters()[n.real])
         return replace(n, **{n.real: 1, n.synthetic: 0}), size
-    return Augment(1, 0), validate.positive("n", n)
+    return Augment(1, 0), validate.real("n", n, 1.0)  # a number of real points: at least one
 
 
 def _digits(digits: object) -> int:

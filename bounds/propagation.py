@@ -668,6 +668,8 @@ def prove_closed_form(
     (lam = 0 for replace); augment, i >= 2, B_i = eps(n+m) + r B_{i-1}; accumulate, from
     S_i / N_{i+1} telescoping, N_{i+1} (B_{i+1} - eps(N_{i+1})) - N_i (B_i - eps(N_i)) = m B_i.
     """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a bounds Scenario, got {scenario!r}")
     if scenario.evaluation == "recursion":
         raise ValueError("a custom scenario has no closed form: its bound is the recursion itself")
     eps = sp.Function("epsilon")

@@ -402,8 +402,9 @@ class Custom(Scenario):
     name: ClassVar[str] = "custom"
 
     def __post_init__(self) -> None:
-        if self.weights_table == "even" and isinstance(self.sizes, Sequence):
-            even = tuple(_even_row(g) for g in range(1, len(self.sizes) + 1))
+        if isinstance(self.weights_table, str) and self.weights_table == "even":
+            count = len(self.sizes) if isinstance(self.sizes, Sequence) else 0
+            even = tuple(_even_row(g) for g in range(1, count + 1))
             object.__setattr__(self, "weights_table", even)
         if not isinstance(self.sizes, Sequence) or not isinstance(self.weights_table, Sequence):
             raise TypeError("sizes and weights_table must be sequences (one entry per generation)")
