@@ -42,6 +42,7 @@ from empirical.experiments import (
     accumulation,
     bounds_curves,
     diffusion_loops,
+    early_stopping,
     kde_loops,
     pending,
     real_share,
@@ -49,6 +50,7 @@ from empirical.experiments import (
     run_experiment,
     stopping,
     synthetic_amount,
+    theorem1,
     threshold,
 )
 from empirical.records import RecordsFileError
@@ -64,6 +66,8 @@ REPORT: tuple[Experiment, ...] = (
     real_share.EXPERIMENT,
     accumulation.EXPERIMENT,
     diffusion_loops.EXPERIMENT,
+    theorem1.EXPERIMENT,
+    early_stopping.EXPERIMENT,
 )
 MANIFEST = "report-files.json"
 _OWN = ("report.md", "claims.csv", MANIFEST)

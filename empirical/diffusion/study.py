@@ -14,7 +14,7 @@ Pure functions returning plain (JSON-ready) dict records, and figure functions o
   slope of min_tau TV against N, with a 95% interval.
 - ``early_stopping_runs`` / ``early_stopping_verdict``: delta_i over generations under replace
   and augment at several tau, and the paired comparison of tau-hat against the others.
-- ``theorem_figure``, ``early_stopping_figure``: draw records on an Agg figure, saved atomically.
+- ``theorem_figure``, ``early_stopping_figure``: draw records on an Agg figure (returned).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import optimize, stats
 
-from bounds.io import write_atomic
 from bounds.scenarios import Augment, Replace
 from bounds.stopping import tau_star
 from empirical.diffusion.model import DiffusionModel, fit_path
@@ -265,22 +264,15 @@ def early_stopping_verdict(records: Sequence[dict], best: str, confidence: float
     return {"best": best, "verdict": verdict, "comparisons": rows, "confidence": confidence}
 
 
-def _save(fig, path) -> object:
-    """Write the figure as PNG through ``bounds.io.write_atomic`` (same suffix, then rename)."""
-    return write_atomic(path, lambda temporary: fig.savefig(temporary, format="png", dpi=110))
-
-
 def _figure(width: float, height: float, cols: int = 1):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from empirical.figures import new_figure
 
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
+    fig = new_figure(width, height)
     return fig, [fig.add_subplot(1, cols, k + 1) for k in range(cols)]
 
 
-def theorem_figure(records: Sequence[dict], path) -> object:
-    """Mean TV against tau for every (N, M), log-log, with tau*(N, M) marked."""
+def theorem_figure(records: Sequence[dict]) -> object:
+    """Mean TV against tau for every (N, M), log-log, with tau*(N, M) marked (a Figure)."""
     fig, (ax,) = _figure(6.4, 4.2)
     cells = sorted({(r["N"], r["M"]) for r in records})
     for n, m in cells:
@@ -293,11 +285,11 @@ def theorem_figure(records: Sequence[dict], path) -> object:
     ax.set_ylabel("generation-1 TV, mean over seeds")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def early_stopping_figure(records: Sequence[dict], path) -> object:
-    """Mean delta_i against generation i for each tau label, one panel per scenario."""
+def early_stopping_figure(records: Sequence[dict]) -> object:
+    """Mean delta_i against generation i for each tau label, one panel per scenario (a Figure)."""
     scenarios = sorted({r["scenario"]["name"] for r in records})
     fig, axes = _figure(5.0 * len(scenarios), 3.8, len(scenarios))
     for ax, sc in zip(axes, scenarios, strict=True):
@@ -311,7 +303,7 @@ def early_stopping_figure(records: Sequence[dict], path) -> object:
         ax.set_ylabel("mean delta_i = TV(p_i, p_0)")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
 def calibrated_error_model(fit: dict, M: int, tau: float, provenance: str):
