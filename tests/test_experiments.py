@@ -120,7 +120,7 @@ def _tv_to_normal(density):
 
 
 def test_the_diffusion_runner_records_the_same_run_with_its_densities():
-    model = MODELS.component("diffusion", width=8, steps=20, draws=2)
+    model = MODELS.component("diffusion", width=8, steps=20, draws=2, sampler="ode")
     spec = RunSpec(Augment(40, 40), model, TRUTHS.describe(Gaussian(0.0, 1.0)), 2, 3)
     plain, dense = run(spec), run_with_densities(spec)
     densities = [r.pop("density") for r in dense]

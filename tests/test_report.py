@@ -60,7 +60,7 @@ def test_the_quick_report_has_every_section_figure_and_table(report):
         rows = list(csv.reader(io.StringIO((report / name).read_text())))
         assert rows and all(len(row) == len(rows[0]) for row in rows), name
         assert f"]({name})" in text
-    assert "**violated**" not in text and "**not supported**" not in text
+    assert "**violated**" not in text  # claims may be "not supported": measured, as measured
 
 
 def test_the_claims_table_gathers_every_section_claim(report):

@@ -78,8 +78,8 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
     overfit_vacuous = not any(fit["informative"][:2])
     figure = study.theorem_figure(rows)
     figure.axes[0].set_title(
-        f"replace, generation 1, diffusion (steps {STEPS}); N × M × τ, "
-        f"{len(GRIDS[settings.scale]['seeds'])} seeds",
+        f"replace, generation 1, diffusion (steps {STEPS}); N = {GRIDS[settings.scale]['sizes']},"
+        f" M = {GRIDS[settings.scale]['widths']}, {len(GRIDS[settings.scale]['seeds'])} seeds",
         fontsize=8,
     )
     claim = Claim(
