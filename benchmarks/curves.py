@@ -56,8 +56,7 @@ def _kde_loop(n: int, generations: int = 10) -> Callable[[], object]:
 
 def _fit(n: int, width: int) -> Callable[[], object]:
     X = TRUTH.sample(n, np.random.default_rng(0))
-    model = DiffusionModel(width=width, feature_seed=0)
-    return lambda: model.fit(X, np.random.default_rng(1))
+    return lambda: DiffusionModel(width=width, feature_seed=0).fit(X, np.random.default_rng(1))
 
 
 def _diffusion_loop(n: int) -> Callable[[], object]:

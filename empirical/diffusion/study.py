@@ -280,7 +280,8 @@ def theorem_figure(records: Sequence[dict]) -> object:
         taus = sorted({r["tau"] for r in rows})
         mean = [np.mean([r["tv"] for r in rows if r["tau"] == t]) for t in taus]
         line = ax.loglog(taus, mean, marker="o", label=f"N={n}, M={m}")[0]
-        ax.axvline(float(tau_star(n, m)), color=line.get_color(), ls=":", lw=0.8)
+        star = float(tau_star(n, m))
+        ax.axvline(star, color=line.get_color(), ls=":", lw=0.8, label=f"τ* = {star:.3g}")
     ax.set_xlabel("training time tau (dotted: Theorem 1's tau*)")
     ax.set_ylabel("generation-1 TV, mean over seeds")
     ax.legend(fontsize=7)
