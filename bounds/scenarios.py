@@ -469,6 +469,11 @@ def _even_row(i: int) -> tuple[sp.Expr, ...]:
     return tuple(sp.Rational(1, i) for _ in range(i))
 
 
+def _number(w: numbers.Real) -> sp.Expr:
+    """A Python or numpy number as a sympy number (no text is ever turned into an expression)."""
+    return sp.Integer(int(w)) if isinstance(w, numbers.Integral) else sp.Float(float(w))
+
+
 def _weight_text(w: sp.Expr) -> str | float:
     return str(w) if isinstance(w, sp.Rational) else float(w)
 
@@ -486,7 +491,7 @@ def _weight_row(i: int, row: object) -> tuple[sp.Expr, ...]:
             w = sp.Rational(w.numerator, w.denominator)
         if isinstance(w, bool) or not isinstance(w, (numbers.Real, sp.Expr)):
             raise TypeError(f"{label}[{j}] must be a real number >= 0, got {w!r}")
-        value = sp.sympify(w)
+        value = w if isinstance(w, sp.Expr) else _number(w)
         if not value.is_number or not value.is_real or value < 0:
             raise ValueError(f"{label}[{j}] must be a real number >= 0, got {w!r}")
         exprs.append(value)

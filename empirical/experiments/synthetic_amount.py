@@ -154,9 +154,7 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
                     color="C1",
                     label="predicted E δ_i (population recursion)",
                 )
-                z = np.abs(
-                    mean - curves["predicted"][i - 1][[dense_kde.tolist().index(m) for m in ms]]
-                )
+                z = np.abs(mean - curves["predicted"][i - 1][np.searchsorted(dense_kde, ms)])
                 z_max = float((z / se).max())
                 if "bound" in curves:
                     ax.plot(
@@ -171,7 +169,7 @@ def _analyse(records: list[dict], settings: Settings) -> Section:
                 z_max = float("nan")
             m_star = None
             if alpha is not None:
-                curve, m_star, C = _power_law(alpha, learner_records, i, dense)
+                curve, m_star, _ = _power_law(alpha, learner_records, i, dense)
                 ax.plot(
                     dense / N_REAL,
                     curve,
