@@ -167,7 +167,8 @@ def _abs_integral(g: np.ndarray, grid: Grid) -> float:
     ag = np.abs(g)
     columns = ag.sum(axis=0) - 0.5 * (ag[0] + ag[-1])
     negative = np.signbit(g)
-    where = np.nonzero(negative[:-1] != negative[1:])
+    changes = negative[:-1] != negative[1:]  # flat indices: as np.nonzero, many times faster
+    where = np.unravel_index(np.flatnonzero(changes), changes.shape)
     a, b = ag[:-1][where], ag[1:][where]
     total = a + b
     cut = np.divide(a * b, total, out=np.zeros_like(total), where=total > 0)  # a = b = 0: 0
