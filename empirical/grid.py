@@ -12,8 +12,9 @@ Public API:
   with its spacing halved until it resolves the length scale, or a ValueError.
 - ``spread_box(lo, hi, kernel_sd, generations, tail)``: [lo, hi] widened by
   z sqrt(generations) kernel_sd, 2 d (1 - Phi(z)) = tail.
-- ``loop_grid(truth, kernel_sd, generations, tol, max_points, tail)``: one grid for a whole KDE
-  loop, sized once (nothing to re-evaluate when the models spread).
+- ``loop_grid(truth, kernel_sd, generations, tol, max_points, tail, start=None)``: one grid for
+  a whole KDE loop, sized once (nothing to re-evaluate when the models spread); with ``start``
+  it keeps that grid's nodes (refined) and extends them to the spread box.
 
 Why phi(1) D^2 / s^2 (phi the N(0, 1) density). For a mixture of Gaussians whose components
 have standard deviation >= s along axis k, int |d_k^2 f| <= 4 phi(1) / s^2 per unit mass. The
@@ -162,10 +163,30 @@ def loop_grid(
     tol: float = 1e-3,
     max_points: int | None = None,
     tail: float = 1e-10,
+    start: Grid | None = None,
 ) -> Grid:
-    """One grid for ``generations`` generations of a KDE loop with kernel sd ``kernel_sd``: the
-    truth's box of outside mass ``tail``, widened by ``spread_box``, at the spacing ``grid_for``
-    gives for the smaller of the truth's and the kernel's length scales."""
+    """One grid for ``generations`` generations of a KDE loop with kernel sd ``kernel_sd``, on
+    the truth's box of outside mass ``tail`` widened by ``spread_box``: at the spacing
+    ``grid_for`` gives for the smaller of the truth's and the kernel's length scales or, given
+    ``start``, on the nodes of ``start`` refined to that tolerance (``refined_to_resolve``) and
+    extended outwards by whole multiples of 4 cells per axis (so the halving of any sub-grid
+    from a node 4 k is made of the grid's own nodes). ValueError past ``max_points``."""
     lo, hi = spread_box(*truth.bounding_box(tail), kernel_sd, generations, tail)
     scale = min(length_scale_of(truth), validate.positive("kernel_sd", kernel_sd))
-    return grid_for(lo, hi, scale, tol, max_points)
+    if start is None:
+        return grid_for(lo, hi, scale, tol, max_points)
+    if not isinstance(start, Grid) or start.dim != lo.size:
+        raise TypeError(f"start must be a Grid of dimension {lo.size}, got {start!r}")
+    base = refined_to_resolve(start, scale, tol, max_points)
+    step = base.spacing
+    below = 4 * np.maximum(0, np.ceil((base.lo - lo) / (4 * step))).astype(np.int64)
+    above = 4 * np.maximum(0, np.ceil((hi - base.hi) / (4 * step))).astype(np.int64)
+    shape = tuple(int(n) for n in np.asarray(base.shape) + below + above)
+    cap = DEFAULT_MAX_POINTS.get(lo.size, 10**7) if max_points is None else max_points
+    if math.prod(shape) > validate.whole("max_points", cap, minimum=5):
+        raise ValueError(
+            f"the loop grid on the nodes of {base.shape} extended to the spread box"
+            f" [{lo.tolist()}, {hi.tolist()}] needs {list(shape)} nodes, more than"
+            f" max_points = {cap}"
+        )
+    return Grid(base.lo - below * step, base.hi + above * step, shape)

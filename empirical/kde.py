@@ -274,10 +274,8 @@ class KDE:
             values = np.bincount(nodes.ravel(), factors[0].ravel(), minlength=grid.size)
             return values / n, tail
         values = np.zeros(grid.shape)
-        (w0, w1), (s0, s1), (f0, f1) = [f.shape[1] for f in factors], starts, factors
-        for i in range(n):
-            values[s0[i] : s0[i] + w0, s1[i] : s1[i] + w1] += f0[i, :, None] * f1[i]
-        return values / n, tail
+        _add_products(values, starts, [factors[0] / n, factors[1]], np.arange(n))
+        return values, tail
 
     def _half_widths(self, grid: Grid) -> list[int]:
         """Kernel half-widths in nodes: z sqrt(H_kk) / D_k, at most n_k - 1."""
@@ -333,7 +331,35 @@ class KDE:
         return tail + float(curv)
 
 
+def _add_products(
+    values: np.ndarray, starts: list[np.ndarray], factors: list[np.ndarray], points: np.ndarray
+) -> None:
+    """values[r, c] += sum_{i in points} A_0[r, i] A_1[c, i], A_k[., i] point i's factor on axis
+    k (``factors[k][i]`` on the nodes from ``starts[k][i]``, zero elsewhere): one matrix product
+    over the rectangle that holds the points' windows, once it is at most ``_BLOCK_AREA``
+    windows large (or the points are few); else the points are split at the median start along
+    the axis the rectangle is widest on (in windows) and each half is added alike."""
+    (s0, s1), (f0, f1) = starts, factors
+    w0, w1 = f0.shape[1], f1.shape[1]
+    lo0, lo1 = s0[points].min(), s1[points].min()
+    hi0, hi1 = s0[points].max() + w0, s1[points].max() + w1
+    if points.size > _BLOCK_POINTS and (hi0 - lo0) * (hi1 - lo1) > _BLOCK_AREA * w0 * w1:
+        axis = 0 if (hi0 - lo0) * w1 >= (hi1 - lo1) * w0 else 1
+        order = points[np.argsort(starts[axis][points], kind="stable")]
+        _add_products(values, starts, factors, order[: order.size // 2])
+        _add_products(values, starts, factors, order[order.size // 2 :])
+        return
+    column = np.arange(points.size)[:, None]
+    a0 = np.zeros((hi0 - lo0, points.size))
+    a0[(s0[points] - lo0)[:, None] + np.arange(w0), column] = f0[points]
+    a1 = np.zeros((hi1 - lo1, points.size))
+    a1[(s1[points] - lo1)[:, None] + np.arange(w1), column] = f1[points]
+    values[lo0:hi0, lo1:hi1] += a0 @ a1.T
+
+
 _TRUNCATE_Z = 12.0
+_BLOCK_AREA = 4  # a product block spans at most this many windows' area ...
+_BLOCK_POINTS = 8  # ... unless it holds this few points
 _METHODS = ("auto", "fft", "product")
 
 

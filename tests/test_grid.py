@@ -96,6 +96,25 @@ def test_loop_grid_for_the_blobs_experiment():
     assert grid.size < 600**2
 
 
+def test_loop_grid_from_a_start_grid_keeps_its_nodes():
+    truth = Blobs(3, seed=0)
+    start = Grid([-12.0, -10.0], [9.0, 11.0], (257, 257))
+    grid = loop_grid(truth, 0.75, 30, tol=0.02, start=start, tail=1e-10)
+    base = refined_to_resolve(start, 0.75, 0.02)
+    assert np.allclose(grid.spacing, base.spacing, rtol=1e-12, atol=0)
+    offset = (base.lo - grid.lo) / grid.spacing  # base's first node, counted from the grid's
+    assert np.allclose(offset, np.round(offset), atol=1e-6) and np.all(np.round(offset) % 4 == 0)
+    assert all(n % 4 == 1 for n in grid.shape)
+    lo, hi = spread_box(*truth.bounding_box(1e-10), 0.75, 30, 1e-10)
+    assert np.all(grid.lo <= lo) and np.all(grid.hi >= hi)
+    # extended by no more than it takes: less than 4 cells past the spread box on each side
+    assert np.all(grid.lo > lo - 4 * grid.spacing) and np.all(grid.hi < hi + 4 * grid.spacing)
+    with pytest.raises(ValueError, match="max_points"):
+        loop_grid(truth, 0.75, 30, tol=0.02, start=start, max_points=500**2)
+    with pytest.raises(TypeError, match="start"):
+        loop_grid(truth, 0.75, 30, start=Grid(0.0, 1.0, 5))
+
+
 def test_bad_input_names_the_parameter():
     with pytest.raises(ValueError, match="length_scale"):
         a_priori_error(0.1, 0.0)

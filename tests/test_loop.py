@@ -1,14 +1,17 @@
 """The loop runner: what each generation trains on, reproducibility, records, and the exact
 population recursion of KDE in the loop (THEORY section 5)."""
 
+import gc
 import json
 import math
+import weakref
 
 import numpy as np
 import pytest
 
 import bounds
 from bounds import Accumulate, Augment, Custom, Proportion, Replace
+from empirical.grid import spread_box
 from empirical.kde import KDE
 from empirical.loop import run_loop
 from empirical.records import read_jsonl
@@ -106,13 +109,61 @@ def test_accumulate_subsample_takes_prefixes_of_the_kept_sets():
     assert np.array_equal(g3[20:35], g4[15:30])  # p_1's kept set, first 20 then first 15 rows
 
 
-def test_grid_widens_when_a_model_spreads_beyond_it():
+class OtherModel:
+    """A KDE under another name: the loop cannot size a grid ahead for a model it does not know."""
+
+    def __init__(self, bandwidth):
+        self.kde = KDE(bandwidth)
+
+    def fit(self, X, rng):
+        self.kde.fit(X, rng)
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.kde, name)
+
+
+def test_grid_widens_when_another_model_spreads_beyond_it():
     narrow = Gaussian(0.0, 0.01)  # sd 0.1, while the kernels have sd 1
-    records = run_loop(Replace(200), lambda: KDE(1.0), narrow, 3, seed=4, grid_points=257)
+    factory = lambda: OtherModel(1.0)  # noqa: E731
+    records = run_loop(Replace(200), factory, narrow, 3, seed=4, grid_points=257)
     first, last = records[0]["grid"], records[-1]["grid"]
     assert last["shape"][0] > 257 and last["hi"][0] > first["hi"][0] + 3
     assert all(r["delta_error"] < 1e-3 for r in records)
     assert records[-1]["delta"] > 0.8  # the models are far wider than the truth
+
+
+def test_a_kde_loop_sizes_its_grid_once_for_the_whole_spread():
+    narrow = Gaussian(0.0, 0.01)
+    records = run_loop(Replace(200), lambda: KDE(1.0), narrow, 3, seed=4, grid_points=257)
+    grids = [r["grid"] for r in records]
+    assert all(g == grids[0] for g in grids)  # never widened nor refined
+    lo, hi = spread_box(*narrow.bounding_box(1e-10), 1.0, 3, 1e-10)
+    assert grids[0]["lo"][0] <= lo[0] and grids[0]["hi"][0] >= hi[0]
+    assert all(r["delta_error"] < 1e-3 for r in records)
+    other = run_loop(Replace(200), lambda: OtherModel(1.0), narrow, 3, seed=4, grid_points=257)
+    for mine, theirs in zip(records, other, strict=True):  # the same models, another grid
+        gap = abs(mine["delta"] - theirs["delta"])
+        assert gap <= mine["delta_error"] + theirs["delta_error"]
+
+
+def test_replace_keeps_only_the_model_it_still_samples():
+    # memory stays bounded over the generations: when generation i is trained, p_{i-1} (which
+    # it samples) is the only earlier model alive; Accumulate must keep all (negative control)
+    def alive_per_generation(scenario):
+        made, alive = [], []
+
+        def factory():
+            gc.collect()
+            alive.append(sum(ref() is not None for ref in made))
+            made.append(weakref.ref(model := KDE(0.3)))
+            return model
+
+        run_loop(scenario, factory, TRUTH, 12, seed=0, grid_points=1025)
+        return alive
+
+    assert max(alive_per_generation(Replace(100))) == 1
+    assert alive_per_generation(Accumulate(n=50, m=20))[-1] >= 10
 
 
 def test_monte_carlo_in_three_dimensions_and_theorem_r_holds():
@@ -242,3 +293,16 @@ def test_pool_subsample_draws_uniformly_from_the_whole_pool_each_generation():
     assert [r["delta"] for r in again] == [r["delta"] for r in records]
     with pytest.raises(ValueError, match="subsample 'pool'"):
         run_loop(Replace(10), KDE, TRUTH, 2, seed=0, subsample="pool")
+
+
+def test_a_2d_kde_loop_measures_tv_on_windows_as_on_the_whole_grid():
+    # each density lives on its own window of the fixed grid; the TVs agree with those of the
+    # same models on a grid that covers everything, within the sum of the reported errors
+    truth = Gaussian([0.0, 0.0], np.eye(2))
+    mine = run_loop(Replace(60), lambda: KDE(0.5), truth, 4, seed=2, grid_points=65)
+    theirs = run_loop(Replace(60), lambda: OtherModel(0.5), truth, 4, seed=2, grid_points=65)
+    for a, b in zip(mine, theirs, strict=True):
+        for key in ("delta", "epsilon"):
+            assert abs(a[key] - b[key]) <= a[f"{key}_error"] + b[f"{key}_error"]
+            assert a[f"{key}_error"] < 2e-3
+    assert mine[0]["grid"] == mine[-1]["grid"] and mine[0]["grid"]["shape"][0] > 257
