@@ -331,35 +331,47 @@ class KDE:
         return tail + float(curv)
 
 
+def _rectangle(starts: list[np.ndarray], widths: tuple[int, int], points: np.ndarray):
+    """(first rows, ends, area) of the rectangle of nodes that holds the windows of ``points``."""
+    lo = [int(s[points].min()) for s in starts]
+    hi = [int(s[points].max()) + w for s, w in zip(starts, widths, strict=True)]
+    return lo, hi, (hi[0] - lo[0]) * (hi[1] - lo[1])
+
+
 def _add_products(
     values: np.ndarray, starts: list[np.ndarray], factors: list[np.ndarray], points: np.ndarray
 ) -> None:
     """values[r, c] += sum_{i in points} A_0[r, i] A_1[c, i], A_k[., i] point i's factor on axis
-    k (``factors[k][i]`` on the nodes from ``starts[k][i]``, zero elsewhere): one matrix product
-    over the rectangle that holds the points' windows, once it is at most ``_BLOCK_AREA``
-    windows large (or the points are few); else the points are split at the median start along
-    the axis the rectangle is widest on (in windows) and each half is added alike."""
-    (s0, s1), (f0, f1) = starts, factors
-    w0, w1 = f0.shape[1], f1.shape[1]
-    lo0, lo1 = s0[points].min(), s1[points].min()
-    hi0, hi1 = s0[points].max() + w0, s1[points].max() + w1
-    if points.size > _BLOCK_POINTS and (hi0 - lo0) * (hi1 - lo1) > _BLOCK_AREA * w0 * w1:
-        axis = 0 if (hi0 - lo0) * w1 >= (hi1 - lo1) * w0 else 1
+    k (``factors[k][i]`` on the nodes from ``starts[k][i]``, zero elsewhere), by one matrix
+    product over the rectangle that holds the points' windows, at area x points multiply-adds;
+    or, when that is cheaper by more than ``_BLOCK_COST`` (a product's fixed cost), split in two
+    (sorted by start along an axis, cut at the widest gap or at the middle) and each part added
+    alike: clusters of points get a product each."""
+    widths = (factors[0].shape[1], factors[1].shape[1])
+    lo, hi, area = _rectangle(starts, widths, points)
+    best = (area * points.size - _BLOCK_COST, None)
+    for axis in (0, 1) if points.size > 1 else ():
         order = points[np.argsort(starts[axis][points], kind="stable")]
-        _add_products(values, starts, factors, order[: order.size // 2])
-        _add_products(values, starts, factors, order[order.size // 2 :])
+        gap = int(np.argmax(np.diff(starts[axis][order]))) + 1
+        for cut in {gap, order.size // 2}:
+            parts = (order[:cut], order[cut:])
+            cost = sum(_rectangle(starts, widths, part)[2] * part.size for part in parts)
+            best = min(best, (cost, parts), key=lambda pair: pair[0])
+    if best[1] is not None:
+        for part in best[1]:
+            _add_products(values, starts, factors, part)
         return
     column = np.arange(points.size)[:, None]
-    a0 = np.zeros((hi0 - lo0, points.size))
-    a0[(s0[points] - lo0)[:, None] + np.arange(w0), column] = f0[points]
-    a1 = np.zeros((hi1 - lo1, points.size))
-    a1[(s1[points] - lo1)[:, None] + np.arange(w1), column] = f1[points]
-    values[lo0:hi0, lo1:hi1] += a0 @ a1.T
+    blocks = []
+    for k in range(2):
+        rows = (starts[k][points] - lo[k])[:, None] + np.arange(widths[k])
+        blocks.append(np.zeros((hi[k] - lo[k], points.size)))
+        blocks[k][rows, column] = factors[k][points]
+    values[lo[0] : hi[0], lo[1] : hi[1]] += blocks[0] @ blocks[1].T
 
 
 _TRUNCATE_Z = 12.0
-_BLOCK_AREA = 4  # a product block spans at most this many windows' area ...
-_BLOCK_POINTS = 8  # ... unless it holds this few points
+_BLOCK_COST = 10**6  # multiply-adds worth a matrix product's fixed cost (measured)
 _METHODS = ("auto", "fft", "product")
 
 

@@ -219,13 +219,14 @@ class _GridState:
         return _sub_grid(self.grid, start, stop), {j: self.values[j][cut] for j in used}
 
     def tv(self, i: int, weights: Sequence[float]) -> tuple[float, float, float, float]:
-        """(delta_i, its error, eps_i, its error) for the newest generation i, on the union of
-        the windows of p_i, the truth and the sources of q_i."""
+        """(delta_i, its error, eps_i, its error) for the newest generation i: delta_i on the
+        union of the windows of p_i and the truth, eps_i on that of p_i and q_i's sources."""
         used = [(w, j) for j, w in enumerate(weights) if w > 0]
-        grid, vals = self.common(sorted({i, 0, *(j for _, j in used)}))
         errs, tails = self.errors, self.tails
+        grid, vals = self.common([i, 0])
         delta, quad_d = tv_on_grid(vals[i], vals[0], grid)
         delta_err = quad_d + 0.5 * (tails[i] + tails[0]) + 0.5 * (errs[i] + errs[0])
+        grid, vals = self.common(sorted({i, *(j for _, j in used)}))
         mix = _mixture(used, vals)
         mix_tail = sum(w * tails[j] for w, j in used)
         mix_err = sum(w * errs[j] for w, j in used)
