@@ -331,11 +331,13 @@ class KDE:
         return tail + float(curv)
 
 
-def _rectangle(starts: list[np.ndarray], widths: tuple[int, int], points: np.ndarray):
-    """(first rows, ends, area) of the rectangle of nodes that holds the windows of ``points``."""
-    lo = [int(s[points].min()) for s in starts]
-    hi = [int(s[points].max()) + w for s, w in zip(starts, widths, strict=True)]
-    return lo, hi, (hi[0] - lo[0]) * (hi[1] - lo[1])
+def _areas(starts: list[np.ndarray], widths: tuple[int, int], order: np.ndarray) -> np.ndarray:
+    """Areas of the rectangles of nodes that hold the windows of order[:c + 1], c = 0..n-1."""
+    area = np.ones(order.size, dtype=np.int64)
+    for s, w in zip(starts, widths, strict=True):
+        run = s[order]
+        area *= np.maximum.accumulate(run) + w - np.minimum.accumulate(run)
+    return area
 
 
 def _add_products(
@@ -345,29 +347,32 @@ def _add_products(
     k (``factors[k][i]`` on the nodes from ``starts[k][i]``, zero elsewhere), by one matrix
     product over the rectangle that holds the points' windows, at area x points multiply-adds;
     or, when that is cheaper by more than ``_BLOCK_COST`` (a product's fixed cost), split in two
-    (sorted by start along an axis, cut at the widest gap or at the middle) and each part added
-    alike: clusters of points get a product each."""
+    at the best cut of the points sorted by start along an axis, each part added alike: a
+    cluster of points gets a product of its own."""
     widths = (factors[0].shape[1], factors[1].shape[1])
-    lo, hi, area = _rectangle(starts, widths, points)
-    best = (area * points.size - _BLOCK_COST, None)
-    for axis in (0, 1) if points.size > 1 else ():
+    n = points.size
+    best = (int(_areas(starts, widths, points)[-1]) * n - _BLOCK_COST, None)
+    for axis in (0, 1) if n > 1 else ():
         order = points[np.argsort(starts[axis][points], kind="stable")]
-        gap = int(np.argmax(np.diff(starts[axis][order]))) + 1
-        for cut in {gap, order.size // 2}:
-            parts = (order[:cut], order[cut:])
-            cost = sum(_rectangle(starts, widths, part)[2] * part.size for part in parts)
-            best = min(best, (cost, parts), key=lambda pair: pair[0])
+        before = _areas(starts, widths, order)[:-1] * np.arange(1, n)
+        after = (_areas(starts, widths, order[::-1])[:-1] * np.arange(1, n))[::-1]
+        cut = int(np.argmin(before + after))
+        if before[cut] + after[cut] < best[0]:
+            best = (int(before[cut] + after[cut]), (order[: cut + 1], order[cut + 1 :]))
     if best[1] is not None:
         for part in best[1]:
             _add_products(values, starts, factors, part)
         return
-    column = np.arange(points.size)[:, None]
+    column = np.arange(n)[:, None]
+    lo = [int(s[points].min()) for s in starts]
     blocks = []
     for k in range(2):
         rows = (starts[k][points] - lo[k])[:, None] + np.arange(widths[k])
-        blocks.append(np.zeros((hi[k] - lo[k], points.size)))
+        blocks.append(np.zeros((int(starts[k][points].max()) + widths[k] - lo[k], n)))
         blocks[k][rows, column] = factors[k][points]
-    values[lo[0] : hi[0], lo[1] : hi[1]] += blocks[0] @ blocks[1].T
+    values[lo[0] : lo[0] + blocks[0].shape[0], lo[1] : lo[1] + blocks[1].shape[0]] += (
+        blocks[0] @ blocks[1].T
+    )
 
 
 _TRUNCATE_Z = 12.0
