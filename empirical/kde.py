@@ -120,8 +120,11 @@ class KDE:
                 rows = slice(start, start + step)
                 block = np.zeros((pts[rows].shape[0], centres.shape[0]))
                 for k, sd in enumerate(self._diagonal_sd):
-                    z = (pts[rows, k, None] - centres[None, :, k]) / sd
-                    block -= 0.5 * z * z
+                    z = pts[rows, k, None] - centres[None, :, k]
+                    z /= sd
+                    half = 0.5 * z
+                    half *= z  # in place: the numbers of 0.5 * z * z
+                    block -= half
                 yield rows, block
             return
         xw = transform_rows(pts, self._whiten)
@@ -150,7 +153,8 @@ class KDE:
         out = np.zeros(pts.shape[0])
         for rows, block in self._log_kernel_blocks(pts, self.data_):
             top = block.max(axis=1)
-            out[rows] = top + np.log(np.exp(block - top[:, None]).sum(axis=1))
+            block -= top[:, None]  # the block is ours: shifted and exponentiated in place
+            out[rows] = top + np.log(np.exp(block, out=block).sum(axis=1))
         return out - math.log(self.data_.shape[0]) - self._log_norm
 
     # -- sampling --------------------------------------------------------------------------
