@@ -380,7 +380,7 @@ def _add_products(
 
 
 _TRUNCATE_Z = 12.0
-_BLOCK_COST = 10**6  # multiply-adds worth a matrix product's fixed cost (measured)
+_BLOCK_COST = 10**7  # multiply-adds worth a matrix product's fixed cost (measured)
 _METHODS = ("auto", "fft", "product")
 
 
