@@ -126,9 +126,11 @@ def blobs(smoke: bool) -> Case:
         first_data[:] = [models[0].data_]
         return records, nll
 
-    def sklearn_peer() -> list[float]:
+    reason = missing("sklearn")
+    if reason is None:  # imported here, not in the first timed call (about a second, once)
         from sklearn.neighbors import KernelDensity
 
+    def sklearn_peer() -> list[float]:
         X, rng, nll = first_data[0], np.random.default_rng(1), []
         for _ in range(generations):
             kde = KernelDensity(bandwidth=bandwidth).fit(X)
@@ -140,7 +142,6 @@ def blobs(smoke: bool) -> Case:
         gap = abs(mine[1][0] - theirs[0]) / abs(theirs[0])
         return gap <= 1e-9, f"generation-1 NLL relative gap {gap:.1e} <= 1e-9"
 
-    reason = missing("sklearn")
     return Case(
         "blobs",
         f"2-D blobs replace loop, 89 points, h = 0.75, {generations} generations, TV + NLL",
