@@ -277,8 +277,14 @@ class KDE:
             nodes = starts[0][:, None] + np.arange(factors[0].shape[1])
             values = np.bincount(nodes.ravel(), factors[0].ravel(), minlength=grid.size)
             return values / n, tail
+        blocks = _product_blocks(starts, [factors[0] / n, factors[1]], np.arange(n))
+        if len(blocks) == 1 and blocks[0][0] == (0, 0):  # a product the size of the grid
+            a0, a1 = blocks[0][1]
+            if (a0.shape[0], a1.shape[0]) == grid.shape:
+                return a0 @ a1.T, tail
         values = np.zeros(grid.shape)
-        _add_products(values, starts, [factors[0] / n, factors[1]], np.arange(n))
+        for (r, c), (a0, a1) in blocks:
+            values[r : r + a0.shape[0], c : c + a1.shape[0]] += a0 @ a1.T
         return values, tail
 
     def _half_widths(self, grid: Grid) -> list[int]:
@@ -344,15 +350,15 @@ def _areas(starts: list[np.ndarray], widths: tuple[int, int], order: np.ndarray)
     return area
 
 
-def _add_products(
-    values: np.ndarray, starts: list[np.ndarray], factors: list[np.ndarray], points: np.ndarray
-) -> None:
-    """values[r, c] += sum_{i in points} A_0[r, i] A_1[c, i], A_k[., i] point i's factor on axis
-    k (``factors[k][i]`` on the nodes from ``starts[k][i]``, zero elsewhere), by one matrix
-    product over the rectangle that holds the points' windows, at area x points multiply-adds;
-    or, when that is cheaper by more than ``_BLOCK_COST`` (a product's fixed cost), split in two
-    at the best cut of the points sorted by start along an axis, each part added alike: a
-    cluster of points gets a product of its own."""
+def _product_blocks(
+    starts: list[np.ndarray], factors: list[np.ndarray], points: np.ndarray
+) -> list[tuple[tuple[int, int], tuple[np.ndarray, np.ndarray]]]:
+    """Blocks ((r, c), (A_0, A_1)) whose products A_0 A_1' added at rows r.., columns c.. make
+    sum_{i in points} of point i's factors on its windows (``factors[k][i]`` on the nodes from
+    ``starts[k][i]`` along axis k): one block over the rectangle that holds the points' windows,
+    at area x points multiply-adds; or, when that is cheaper by more than ``_BLOCK_COST`` (a
+    product's fixed cost), the blocks of the two parts of the best cut of the points sorted by
+    start along an axis: a cluster of points gets a product of its own."""
     widths = (factors[0].shape[1], factors[1].shape[1])
     n = points.size
     best = (int(_areas(starts, widths, points)[-1]) * n - _BLOCK_COST, None)
@@ -364,19 +370,15 @@ def _add_products(
         if before[cut] + after[cut] < best[0]:
             best = (int(before[cut] + after[cut]), (order[: cut + 1], order[cut + 1 :]))
     if best[1] is not None:
-        for part in best[1]:
-            _add_products(values, starts, factors, part)
-        return
+        return [block for part in best[1] for block in _product_blocks(starts, factors, part)]
     column = np.arange(n)[:, None]
-    lo = [int(s[points].min()) for s in starts]
-    blocks = []
+    lo = tuple(int(s[points].min()) for s in starts)
+    pair = []
     for k in range(2):
         rows = (starts[k][points] - lo[k])[:, None] + np.arange(widths[k])
-        blocks.append(np.zeros((int(starts[k][points].max()) + widths[k] - lo[k], n)))
-        blocks[k][rows, column] = factors[k][points]
-    values[lo[0] : lo[0] + blocks[0].shape[0], lo[1] : lo[1] + blocks[1].shape[0]] += (
-        blocks[0] @ blocks[1].T
-    )
+        pair.append(np.zeros((int(starts[k][points].max()) + widths[k] - lo[k], n)))
+        pair[k][rows, column] = factors[k][points]
+    return [(lo, (pair[0], pair[1]))]
 
 
 _TRUNCATE_Z = 12.0
