@@ -32,16 +32,14 @@ def interleaved(
     ours: Callable[[], Any], theirs: Callable[[], Any], repeats: int
 ) -> tuple[list[float], list[float], Any]:
     """Per-run seconds of ``ours`` and of ``theirs``, run alternately ``repeats`` times each, and
-    the result of the first call of ``theirs``."""
-    mine, peer, first = [], [], None
+    the result of a first, untimed call of ``theirs`` (its imports and caches, as ours gets)."""
+    first = theirs()
+    mine, peer = [], []
     for run in range(repeats):
         if run % 2 == 0:
             mine.append(timed(ours)[0])
-            seconds, out = timed(theirs)
+            peer.append(timed(theirs)[0])
         else:
-            seconds, out = timed(theirs)
+            peer.append(timed(theirs)[0])
             mine.append(timed(ours)[0])
-        peer.append(seconds)
-        if run == 0:
-            first = out
     return mine, peer, first
