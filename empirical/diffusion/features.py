@@ -64,6 +64,13 @@ class RandomFeatures:
         """phi(x, t) = relu(W x + U e(t)), shape (k, M)."""
         return np.maximum(self.preactivations(x, t), 0.0)
 
+    def weighted(self, x: np.ndarray, t: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """weight_p phi(x_p, t_p) for weights > 0, shape (k, M): as relu is positively
+        homogeneous, relu([weight x, weight e(t)] [W, U]^T), one matrix product and one relu."""
+        basis = np.concatenate([x, time_embedding(t)], axis=1) * weight[:, None]
+        out = basis @ np.concatenate([self.W, self.U], axis=1).T
+        return np.maximum(out, 0.0, out=out)
+
 
 class RandomFeatureScore:
     """s(x, t) = C relu(W x + U e(t)), C = A / M the (d x M) readout; ds/dx = C diag(1[.>0]) W."""
