@@ -36,15 +36,40 @@ class Pushforward1D:
     """The ODE sampler's output law in d = 1, exactly, from the score's affine pieces.
 
     ``score.pieces(t)`` must return (kinks, slopes, intercepts): s(x, t) = slope_j x + intercept_j
-    between consecutive sorted kinks.
+    between consecutive sorted kinks (``score.pieces_at(times)``, the same for many times at
+    once, is used when the score has it).
+
+    When every step is increasing (1 + h_k (1 + slope) > 0 on every piece, ``monotone_``), F is
+    increasing and each query y is inverted step by step, x_k = (x_{k+1} - h_k b_j) / (1 + h_k
+    (1 + a_j)) on the piece j of g_k whose image holds x_{k+1} (a binary search among the
+    images g_k(c_j) of the kinks), with F'(z) the product of the denominators: O(S log M) per
+    query, no breakpoints. Otherwise F may fold and its breakpoints are tracked forward
+    (``z_``, ``y_``, ``slope_``; for a monotone map they are built on first access).
     """
 
     def __init__(self, score: Score, grid: np.ndarray, radius: float = PRIOR_RADIUS) -> None:
-        z = np.array([-radius, radius])
+        self.radius = float(radius)
+        self.times = np.asarray(grid[:-1], dtype=float)
+        self.steps = -np.diff(grid)
+        self.pieces = stacked_pieces(score, self.times)
+        kinks, slopes, intercepts = self.pieces
+        h = self.steps[:, None]
+        self._scale = 1.0 + h * (1.0 + slopes)  # g_k's slope on each piece
+        self.monotone_ = bool(np.all(self._scale > 0))
+        self._shift = h * intercepts
+        # g_k at its kinks, from the piece on their left (the one a kink's own x is put in)
+        self._images = kinks + h * (kinks + slopes[:, :-1] * kinks + intercepts[:, :-1])
+        self.lost_mass_ = float(2.0 * ndtr(-self.radius))
+        self._tracked = None if self.monotone_ else self._track()
+
+    def _track(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[slice]]:
+        """F's breakpoints z on [-L, L], their images F(z), the slope of F on each piece and
+        F's monotone runs, carried forward step by step."""
+        z = np.array([-self.radius, self.radius])
         x = z.copy()
         deriv = np.ones(1)  # DF on each piece [z_i, z_{i+1}]
-        for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
-            kinks, slopes, intercepts = score.pieces(t)
+        for k, (t, h) in enumerate(zip(self.times, self.steps, strict=True)):
+            kinks, slopes, intercepts = (part[k] for part in self.pieces)
             z, x, deriv, left = _split_at(z, x, deriv, kinks)
             if len(z) > MAX_BREAKPOINTS:
                 raise ArithmeticError(
@@ -58,21 +83,64 @@ class Pushforward1D:
             piece = np.minimum(right[:-1], right[1:])
             deriv = deriv * (1.0 + h * (1.0 + slopes[piece]))
             x = x + h * (x + slopes[left] * x + intercepts[left])
-        self.z_ = z
-        self.y_ = x
-        self.slope_ = deriv
-        self.lost_mass_ = float(2.0 * ndtr(-radius))
-        self._runs = _monotone_runs(deriv)
+        return z, x, deriv, _monotone_runs(deriv)
+
+    def _breakpoints(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[slice]]:
+        if self._tracked is None:
+            self._tracked = self._track()
+        return self._tracked
+
+    @property
+    def z_(self) -> np.ndarray:
+        """F's breakpoints on [-L, L], increasing."""
+        return self._breakpoints()[0]
+
+    @property
+    def y_(self) -> np.ndarray:
+        """F at the breakpoints."""
+        return self._breakpoints()[1]
+
+    @property
+    def slope_(self) -> np.ndarray:
+        """F' on each piece between consecutive breakpoints."""
+        return self._breakpoints()[2]
 
     @property
     def breakpoints(self) -> int:
         """How many breakpoints F has on [-L, L]."""
         return len(self.z_)
 
+    def invert(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For an increasing F (``monotone_``): z = F^{-1}(y) and F'(z), by the steps' inverses
+        in reverse order."""
+        if not self.monotone_:
+            raise ValueError("invert needs an increasing map; this one folds (monotone_ False)")
+        y = np.asarray(y, dtype=float).reshape(-1)
+        order = np.argsort(y, kind="stable")
+        x = y[order]  # increasing, and so it stays: every inverse step is increasing
+        deriv = np.ones_like(x)
+        bounds = np.zeros(self._images.shape[1] + 2, dtype=np.intp)
+        bounds[-1] = len(x)
+        for k in range(len(self.steps) - 1, -1, -1):
+            # the points of piece j are those above j images: count them by one binary search
+            # per image (K of them) rather than per point
+            np.maximum.accumulate(
+                np.searchsorted(x, self._images[k], side="right"), out=bounds[1:-1]
+            )
+            counts = bounds[1:] - bounds[:-1]
+            scale = np.repeat(self._scale[k], counts)
+            x -= np.repeat(self._shift[k], counts)
+            x /= scale
+            deriv *= scale
+        z, slope = np.empty_like(x), np.empty_like(x)
+        z[order], slope[order] = x, deriv
+        return z, slope
+
     def _preimages(self, y: np.ndarray, run: slice):
         """For one monotone run of pieces: the piece index, the preimage z and a mask of hits."""
-        ys = self.y_[run.start : run.stop + 1]
-        increasing = self.slope_[run.start] > 0
+        z_, y_, slope_, _ = self._breakpoints()
+        ys = y_[run.start : run.stop + 1]
+        increasing = slope_[run.start] > 0
         key = ys if increasing else -ys[::-1]
         q = y if increasing else -y
         pos = np.searchsorted(key, q, side="right") - 1
@@ -80,29 +148,39 @@ class Pushforward1D:
         pos = np.clip(pos, 0, len(key) - 2)
         piece = pos if increasing else len(key) - 2 - pos
         i = run.start + piece
-        zl, yl = self.z_[i], self.y_[i]
-        z = zl + (y - yl) / self.slope_[i]
-        z = np.clip(z, np.minimum(zl, self.z_[i + 1]), np.maximum(zl, self.z_[i + 1]))
+        zl, yl = z_[i], y_[i]
+        z = zl + (y - yl) / slope_[i]
+        z = np.clip(z, np.minimum(zl, z_[i + 1]), np.maximum(zl, z_[i + 1]))
         return i, z, hit
 
     def pdf(self, y: np.ndarray) -> np.ndarray:
-        """p(y) = sum over preimages z of pi(z) / |F'(z)|, for y of shape (k,) or (k, 1)."""
+        """p(y) = sum over preimages z in [-L, L] of pi(z) / |F'(z)|, for y of shape (k,) or
+        (k, 1)."""
         y = np.asarray(y, dtype=float).reshape(-1)
+        if self.monotone_:
+            z, deriv = self.invert(y)
+            inside = (z >= -self.radius) & (z < self.radius)
+            return np.where(inside, _std_normal_pdf(z) / deriv, 0.0)
         out = np.zeros_like(y)
-        for run in self._runs:
+        z_, y_, slope_, runs = self._breakpoints()
+        for run in runs:
             i, z, hit = self._preimages(y, run)
-            out += np.where(hit, _std_normal_pdf(z) / np.abs(self.slope_[i]), 0.0)
+            out += np.where(hit, _std_normal_pdf(z) / np.abs(slope_[i]), 0.0)
         return out
 
     def cdf(self, y: np.ndarray) -> np.ndarray:
         """P(F(Z) <= y) over Z ~ pi restricted to [-L, L], exactly."""
         y = np.asarray(y, dtype=float).reshape(-1)
+        if self.monotone_:
+            z = np.clip(self.invert(y)[0], -self.radius, self.radius)
+            return ndtr(z) - ndtr(-self.radius)
         out = np.zeros_like(y)
-        for run in self._runs:
-            za, zb = self.z_[run.start], self.z_[run.stop]
-            ya, yb = self.y_[run.start], self.y_[run.stop]
+        z_, y_, slope_, runs = self._breakpoints()
+        for run in runs:
+            za, zb = z_[run.start], z_[run.stop]
+            ya, yb = y_[run.start], y_[run.stop]
             _, z, hit = self._preimages(y, run)
-            increasing = self.slope_[run.start] > 0
+            increasing = slope_[run.start] > 0
             below = y >= max(ya, yb)  # the whole run lies at or below y
             if increasing:
                 part = np.where(hit, ndtr(z) - ndtr(za), 0.0)
@@ -113,8 +191,16 @@ class Pushforward1D:
 
     def outside_mass(self, lo: float, hi: float) -> float:
         """1 - P(lo <= F(Z) <= hi), including the prior mass beyond [-L, L] left out."""
-        inside = self.cdf(np.array([hi]))[0] - self.cdf(np.array([lo]))[0]
-        return float(min(1.0, max(0.0, 1.0 - inside)))
+        below, above = self.cdf(np.array([lo, hi]))
+        return float(min(1.0, max(0.0, 1.0 - (above - below))))
+
+
+def stacked_pieces(score: Score, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The score's (kinks, slopes, intercepts) at every time, stacked: shapes (S, K), (S, K + 1),
+    (S, K + 1); by ``score.pieces_at`` when it has one, else ``score.pieces`` time by time."""
+    if hasattr(score, "pieces_at"):
+        return score.pieces_at(times)
+    return tuple(np.stack(part) for part in zip(*(score.pieces(t) for t in times), strict=True))
 
 
 def _split_at(z: np.ndarray, x: np.ndarray, deriv: np.ndarray, kinks: np.ndarray):

@@ -98,26 +98,37 @@ class RandomFeatureScore:
         return np.einsum("im,km,mj->kij", self.readout, active, self.features.W)
 
     def pieces(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """d = 1: the sorted kinks c_1 < ... < c_K of x -> s(x, t) and its affine pieces.
+        """d = 1: the sorted kinks c_1 < ... < c_K of x -> s(x, t) and its affine pieces
+        (``pieces_at`` at the single time t)."""
+        kinks, slopes, intercepts = self.pieces_at(np.array([t], dtype=float))
+        return kinks[0], slopes[0], intercepts[0]
+
+    def pieces_at(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """d = 1: ``pieces`` at every time of ``times`` at once, as arrays of shape (S, K),
+        (S, K + 1), (S, K + 1) for S times and K features with w_m != 0.
 
         Feature m is w_m x + b_m on the side of its kink -b_m / w_m where it is positive, so the
         slope and intercept on each interval between consecutive kinks are cumulative sums of
-        +-C_m w_m and +-C_m b_m. Returns (kinks, slopes, intercepts) with K + 1 pieces.
+        +-C_m w_m and +-C_m b_m, starting from those of the features active at x -> -inf.
         """
         if self.dim != 1:
             raise ValueError(f"pieces needs dimension 1, this score has dimension {self.dim}")
+        times = np.atleast_1d(np.asarray(times, dtype=float))
         w = self.features.W[:, 0]
-        b = self.features.biases(t)
+        b = time_embedding(times) @ self.features.U.T  # (S, M) biases
         c = self.readout[0]
         moving = w != 0
         left_active = np.where(moving, w < 0, b > 0)
-        slope0 = np.sum(c * w * left_active)
-        intercept0 = np.sum(c * b * left_active)
-        kinks = -b[moving] / w[moving]
-        order = np.argsort(kinks)
-        sign = np.sign(w[moving])[order]
-        dslope = sign * c[moving][order] * w[moving][order]
-        dintercept = sign * c[moving][order] * b[moving][order]
-        slopes = slope0 + np.concatenate([[0.0], np.cumsum(dslope)])
-        intercepts = intercept0 + np.concatenate([[0.0], np.cumsum(dintercept)])
-        return kinks[order], slopes, intercepts
+        slope0 = np.sum(c * w * left_active, axis=1)
+        intercept0 = np.sum(c * b * left_active, axis=1)
+        kinks = -b[:, moving] / w[moving]
+        order = np.argsort(kinks, axis=1)
+        signed = (np.sign(w[moving]) * c[moving])[order]
+        dslope = signed * w[moving][order]
+        dintercept = signed * np.take_along_axis(b[:, moving], order, axis=1)
+        first = np.zeros((len(times), 1))
+        slopes = slope0[:, None] + np.concatenate([first, np.cumsum(dslope, axis=1)], axis=1)
+        intercepts = intercept0[:, None] + np.concatenate(
+            [first, np.cumsum(dintercept, axis=1)], axis=1
+        )
+        return np.take_along_axis(kinks, order, axis=1), slopes, intercepts
