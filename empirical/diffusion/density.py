@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
+from empirical.diffusion.gauss_sum import BAND_SDS, banded_gaussian_sum
 from empirical.diffusion.process import prior_logpdf
 from empirical.diffusion.sampling import Score, ode_flow_with_jacobian
 
@@ -328,10 +329,10 @@ class SDEGridDensity1D:
         quad = np.full(count, nodes[1] - nodes[0])
         quad[[0, -1]] *= 0.5
         p = _std_normal_pdf(nodes)
-        for t, h in zip(grid[:-2], steps[:-1], strict=True):
-            means = _drift(score, nodes, t, h)
-            p = _banded_gaussian_step(nodes, means, 2.0 * h, quad * p)
-        self.means_ = _drift(score, nodes, grid[-2], steps[-1])
+        drifts = _drifts(score, nodes, grid)
+        for means, h in zip(drifts[:-1], steps[:-1], strict=True):
+            p = banded_gaussian_sum(nodes[0], nodes[1] - nodes[0], count, means, 2.0 * h, quad * p)
+        self.means_ = drifts[-1]
         self.weights_ = quad * p
         self.variance_ = 2.0 * float(steps[-1])
         self.mass_ = float(self.weights_.sum())
@@ -344,8 +345,14 @@ class SDEGridDensity1D:
 
     def pdf(self, y: np.ndarray) -> np.ndarray:
         """sum_j a_j N(y; m_j, v) for y of shape (k,) or (k, 1), summing the mixture's
-        components within ``BAND_SDS`` standard deviations of each y."""
+        components within ``BAND_SDS`` standard deviations of each y; equally spaced y (a grid)
+        by ``banded_gaussian_sum``, component by component over the grid points it reaches."""
         y = np.asarray(y, dtype=float).reshape(-1)
+        spacing = _equal_spacing(y)
+        if spacing is not None:
+            return banded_gaussian_sum(
+                y[0], spacing, len(y), self.means_, self.variance_, self.weights_, True
+            )
         order = np.argsort(self.means_)
         means, weights = self.means_[order], self.weights_[order]
         reach = BAND_SDS * np.sqrt(self.variance_)
@@ -365,33 +372,29 @@ class SDEGridDensity1D:
         return out / np.sqrt(2.0 * np.pi * self.variance_)
 
 
-BAND_SDS = 8.0
+def _equal_spacing(y: np.ndarray) -> float | None:
+    """The spacing of ``y`` if it is increasing and equally spaced up to rounding (8 ulps of
+    its largest magnitude; at least 64 points), else None."""
+    if len(y) < 64 or not np.all(np.isfinite(y[[0, -1]])):
+        return None
+    step = (y[-1] - y[0]) / (len(y) - 1)
+    if not step > 0:
+        return None
+    nominal = y[0] + step * np.arange(len(y))
+    scale = max(abs(y[0]), abs(y[-1]))
+    return float(step) if np.max(np.abs(y - nominal)) <= 8 * np.finfo(float).eps * scale else None
 
 
-def _drift(score: Score, nodes: np.ndarray, t: float, h: float) -> np.ndarray:
-    """g(x) = x + h (x + 2 s(x, t)) at the nodes, by the score's affine pieces when it has them."""
-    if hasattr(score, "pieces"):
-        kinks, slopes, intercepts = score.pieces(t)
-        j = np.searchsorted(kinks, nodes)
-        s = slopes[j] * nodes + intercepts[j]
+def _drifts(score: Score, nodes: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """g_k(x) = x + h_k (x + 2 s(x, t_k)) at the nodes for every step k, shape (S, nodes): by
+    the score's affine pieces (all steps at once) when it has them."""
+    times, steps = grid[:-1], -np.diff(grid)
+    if hasattr(score, "pieces") or hasattr(score, "pieces_at"):
+        kinks, slopes, intercepts = stacked_pieces(score, times)
+        out = np.empty((len(times), len(nodes)))
+        for k in range(len(times)):
+            j = np.searchsorted(kinks[k], nodes)
+            out[k] = slopes[k][j] * nodes + intercepts[k][j]
     else:
-        s = score(nodes[:, None], t)[:, 0]
-    return nodes + h * (nodes + 2.0 * s)
-
-
-def _banded_gaussian_step(
-    nodes: np.ndarray, means: np.ndarray, variance: float, mass: np.ndarray
-) -> np.ndarray:
-    """q(u_i) = sum_j mass_j N(u_i; means_j, variance) over the nodes u_i within BAND_SDS sds."""
-    count, lo0, step = len(nodes), nodes[0], nodes[1] - nodes[0]
-    sd = np.sqrt(variance)
-    band = int(np.ceil(2.0 * BAND_SDS * sd / step)) + 1
-    # first node of each band, clipped so that every band lies in [-band, count + band)
-    first = np.clip(np.ceil((means - BAND_SDS * sd - lo0) / step), -band, count).astype(np.int64)
-    i = first[:, None] + np.arange(band)[None, :]
-    diff = (lo0 + step * i) - means[:, None]
-    kernel = (
-        np.exp(diff * diff * (-0.5 / variance)) * (mass / np.sqrt(2.0 * np.pi * variance))[:, None]
-    )
-    padded = np.bincount((i + band).ravel(), weights=kernel.ravel(), minlength=count + 2 * band)
-    return padded[band : band + count]
+        out = np.stack([score(nodes[:, None], t)[:, 0] for t in times])
+    return nodes + steps[:, None] * (nodes + 2.0 * out)
