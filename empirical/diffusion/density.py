@@ -142,13 +142,10 @@ class Pushforward1D:
         z_, y_, slope_, _ = self._breakpoints()
         ys = y_[run.start : run.stop + 1]
         increasing = slope_[run.start] > 0
-        key = ys if increasing else -ys[::-1]
-        q = y if increasing else -y
-        pos = np.searchsorted(key, q, side="right") - 1
-        hit = (pos >= 0) & (pos < len(key) - 1)
-        pos = np.clip(pos, 0, len(key) - 2)
-        piece = pos if increasing else len(key) - 2 - pos
-        i = run.start + piece
+        sign = 1.0 if increasing else -1.0  # sign * F increases along the run
+        pos = np.searchsorted(sign * ys, sign * y, side="right") - 1
+        hit = (pos >= 0) & (pos < len(ys) - 1)
+        i = run.start + np.clip(pos, 0, len(ys) - 2)
         zl, yl = z_[i], y_[i]
         z = zl + (y - yl) / slope_[i]
         z = np.clip(z, np.minimum(zl, z_[i + 1]), np.maximum(zl, z_[i + 1]))

@@ -116,8 +116,20 @@ def assemble(
         G = blas.dsyrk(1.0, weighted.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
         B += y.T @ weighted  # lambda y_p = sigma times the target
         energy += float(np.sum(y * y))
-    G = np.triu(G) + np.triu(G, 1).T
-    return NormalEquations(G / rows, B / rows, energy / rows, rows)
+    _mirror_upper(G)
+    G /= rows
+    return NormalEquations(G, B / rows, energy / rows, rows)
+
+
+def _mirror_upper(G: np.ndarray, block: int = 256) -> None:
+    """Copy the upper triangle of the square ``G`` onto its lower one, in place, a block of
+    columns at a time (no M x M temporary)."""
+    for j in range(0, len(G), block):
+        end = min(j + block, len(G))
+        G[j:end, :j] = G[:j, j:end].T
+        diagonal = G[j:end, j:end]
+        lower = np.tril_indices(end - j, -1)
+        diagonal[lower] = diagonal.T[lower]
 
 
 def _chunk_rows(chunk_bytes: int, row_floats: int) -> int:
