@@ -279,3 +279,12 @@ def test_assembly_memory_beyond_G_is_bounded_by_the_chunk():
     assert max(extra) <= 6 * chunk + 8 * 8 * rows
     # (rows x M) temporaries would add 8 rows (512 - 128) bytes = 12 MiB: far above this bound
     assert extra[1] - extra[0] < 8 * rows * (512 - 128) / 4
+
+
+def test_pieces_of_all_steps_at_once_equal_the_pieces_of_each_step():
+    score = _score(11, 50, 1.0)
+    times = np.linspace(T, T0, 41)
+    stacked = score.pieces_at(times)
+    for k, t in enumerate(times):
+        for together, alone in zip(stacked, score.pieces(t), strict=True):
+            assert np.array_equal(together[k], alone)

@@ -22,7 +22,7 @@ from scipy.special import ndtr
 
 from empirical.diffusion.gauss_sum import BAND_SDS, banded_gaussian_sum
 from empirical.diffusion.process import prior_logpdf
-from empirical.diffusion.sampling import Score, ode_flow_with_jacobian
+from empirical.diffusion.sampling import Score, ode_flow_with_jacobian, stacked_pieces
 
 PRIOR_RADIUS = 9.0
 MAX_BREAKPOINTS = 2_000_000
@@ -191,14 +191,6 @@ class Pushforward1D:
         """1 - P(lo <= F(Z) <= hi), including the prior mass beyond [-L, L] left out."""
         below, above = self.cdf(np.array([lo, hi]))
         return float(min(1.0, max(0.0, 1.0 - (above - below))))
-
-
-def stacked_pieces(score: Score, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The score's (kinks, slopes, intercepts) at every time, stacked: shapes (S, K), (S, K + 1),
-    (S, K + 1); by ``score.pieces_at`` when it has one, else ``score.pieces`` time by time."""
-    if hasattr(score, "pieces_at"):
-        return score.pieces_at(times)
-    return tuple(np.stack(part) for part in zip(*(score.pieces(t) for t in times), strict=True))
 
 
 def _split_at(z: np.ndarray, x: np.ndarray, deriv: np.ndarray, kinks: np.ndarray):

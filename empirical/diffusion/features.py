@@ -115,7 +115,9 @@ class RandomFeatureScore:
             raise ValueError(f"pieces needs dimension 1, this score has dimension {self.dim}")
         times = np.atleast_1d(np.asarray(times, dtype=float))
         w = self.features.W[:, 0]
-        b = time_embedding(times) @ self.features.U.T  # (S, M) biases
+        e, U = time_embedding(times), self.features.U
+        # (S, M) biases, term by term so that every time gets the same roundings at any S
+        b = e[:, :1] * U[:, 0] + e[:, 1:2] * U[:, 1] + e[:, 2:] * U[:, 2]
         c = self.readout[0]
         moving = w != 0
         left_active = np.where(moving, w < 0, b > 0)
