@@ -27,7 +27,7 @@ from empirical.diffusion import (
 )
 from empirical.diffusion.gauss_sum import BAND_SDS, banded_gaussian_sum
 from empirical.diffusion.process import mean_factor, noise_variance
-from empirical.diffusion.training import posterior_noise
+from empirical.diffusion.training import MIN_CHUNK_ROWS, posterior_noise
 
 T, T0 = 5.0, 1e-3
 
@@ -250,7 +250,7 @@ def test_assembly_equals_the_definition_at_every_chunk_size(target, dim):
     features = RandomFeatures.draw(40, dim, rng)
     X = rng.normal(size=(90, dim))
     G, B, energy = _definition(features, X, 4, 8, target)
-    for chunk_bytes in (1, 8 * 40 * 100, 2**24):  # 64 rows a chunk (the floor), 100, all 360
+    for chunk_bytes in (1, 8 * 40 * 300, 2**24):  # 256 rows a chunk (the floor), 300, all 360
         eqs = assemble(features, X, 4, T0, T, np.random.default_rng(8), target, chunk_bytes)
         assert np.array_equal(eqs.G, eqs.G.T)
         np.testing.assert_allclose(eqs.G, G, rtol=0, atol=1e-13 * np.abs(G).max())
@@ -276,7 +276,8 @@ def test_assembly_memory_beyond_G_is_bounded_by_the_chunk():
         tracemalloc.stop()
         extra.append(peak - 8 * width * width)
     rows = 500 * 8
-    assert max(extra) <= 6 * chunk + 8 * 8 * rows
+    block = max(chunk, 8 * MIN_CHUNK_ROWS * 512)  # the largest (rows x M) block of a chunk
+    assert max(extra) <= 4 * block + 8 * 8 * rows
     # (rows x M) temporaries would add 8 rows (512 - 128) bytes = 12 MiB: far above this bound
     assert extra[1] - extra[0] < 8 * rows * (512 - 128) / 4
 

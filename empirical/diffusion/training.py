@@ -33,8 +33,9 @@ from bounds import validate
 from empirical.diffusion.features import RandomFeatures
 from empirical.diffusion.process import mean_factor, noise_variance
 
-CHUNK_BYTES = 2**21  # the largest (rows x M) or (rows x N) block of one chunk, in bytes
-MIN_CHUNK_ROWS = 64
+CHUNK_BYTES = 2**23  # the (rows x M) block of features of one chunk, in bytes
+MIN_CHUNK_ROWS = 256  # fewer rows make the rank-k update of G inefficient (BLAS syrk)
+POSTERIOR_CHUNK_BYTES = 2**19  # the (rows x N) posterior weights of one chunk (cache-sized)
 TARGETS = ("noise", "empirical")
 
 
@@ -86,9 +87,10 @@ def assemble(
     ``target_energy`` is then the mean of |E[-z | x_t]|^2.
 
     Each chunk of rows holds its (rows x M) block sqrt(lambda) phi, added to G by one rank-k
-    update (BLAS syrk, the upper triangle); the row count of a chunk is chosen so that this
-    block (and, for the empirical target, the (rows x N) posterior weights) fits in
-    ``chunk_bytes``, so the memory beyond G is bounded whatever M and N.
+    update (BLAS syrk, the upper triangle); a chunk has as many rows as fit that block in
+    ``chunk_bytes`` (at least ``MIN_CHUNK_ROWS``), and the empirical target's (rows x N)
+    posterior weights go in sub-chunks of ``POSTERIOR_CHUNK_BYTES``, so the memory beyond G is
+    bounded whatever M and N.
     """
     X = np.asarray(X, dtype=float)
     draws = validate.whole("draws", draws, minimum=1)
@@ -111,7 +113,7 @@ def assemble(
         if target == "noise":
             y = -z[part]
         else:
-            y = posterior_noise(xt, t[part], X, chunk_bytes)
+            y = posterior_noise(xt, t[part], X, min(chunk_bytes, POSTERIOR_CHUNK_BYTES))
         weighted = features.weighted(xt, t[part], sigma)  # sqrt(lambda) phi
         G = blas.dsyrk(1.0, weighted.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
         B += y.T @ weighted  # lambda y_p = sigma times the target
@@ -132,14 +134,14 @@ def _mirror_upper(G: np.ndarray, block: int = 256) -> None:
         diagonal[lower] = diagonal.T[lower]
 
 
-def _chunk_rows(chunk_bytes: int, row_floats: int) -> int:
+def _chunk_rows(chunk_bytes: int, row_floats: int, minimum: int = MIN_CHUNK_ROWS) -> int:
     """Rows per chunk: as many rows of ``row_floats`` float64 values as fit in ``chunk_bytes``,
-    at least ``MIN_CHUNK_ROWS`` (below that the BLAS updates lose their efficiency)."""
-    return max(MIN_CHUNK_ROWS, chunk_bytes // (8 * max(row_floats, 1)))
+    at least ``minimum``."""
+    return max(minimum, chunk_bytes // (8 * max(row_floats, 1)))
 
 
 def posterior_noise(
-    xt: np.ndarray, t: np.ndarray, X: np.ndarray, chunk_bytes: int = CHUNK_BYTES
+    xt: np.ndarray, t: np.ndarray, X: np.ndarray, chunk_bytes: int = POSTERIOR_CHUNK_BYTES
 ) -> np.ndarray:
     """E[-z | x_t] when x_t = e^{-t} x_0 + sigma_t z with x_0 uniform on the rows of X:
     sum_i w_i (e^{-t} x_i - x_t) / sigma_t, w = softmax_i(-|x_t - e^{-t} x_i|^2 / (2 sigma_t^2)).
@@ -158,7 +160,7 @@ def posterior_noise(
     basis = np.stack([X.T, np.ones((d, n))], axis=1)  # (d, 2, N): x_ik and 1
     moments = np.concatenate([np.ones((n, 1)), X], axis=1)  # (N, 1 + d)
     out = np.empty_like(xt)
-    chunk = _chunk_rows(chunk_bytes, n)
+    chunk = _chunk_rows(chunk_bytes, n, minimum=1)
     for start in range(0, len(xt), chunk):
         part = slice(start, start + chunk)
         ra, rx = (r * a)[part], r[part, None] * xt[part]
