@@ -74,7 +74,7 @@ def plans(smoke: bool) -> dict[str, tuple[str, list[int], Callable[[int], Callab
         "kde_loop_N": ("N", [1000, 3000, 10_000, 30_000, 100_000], _kde_loop),
         "kde_loop_G": ("G", [5, 10, 20, 40, 80], lambda g: _kde_loop(10_000, g)),
         "diffusion_fit_N": ("N", [500, 1000, 2000, 4000, 8000], lambda n: _fit(n, 256)),
-        "diffusion_fit_M": ("M", [64, 128, 256, 512, 1024, 2048], lambda m: _fit(2000, m)),
+        "diffusion_fit_M": ("M", [64, 128, 256, 512, 1024, 2048, 4096], lambda m: _fit(2000, m)),
         "diffusion_loop_N": ("N", [250, 500, 1000, 2000, 4000], _diffusion_loop),
     }
 

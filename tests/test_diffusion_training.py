@@ -40,11 +40,11 @@ def _explicit_design(width, rows, dim, seed):
 
 
 def test_assembled_loss_equals_the_direct_weighted_denoising_loss():
-    # rows = 1200 * 8 > 8192 exercises the chunked accumulation
+    # 1200 * 8 rows in chunks of 1000 rows exercise the chunked accumulation
     rng = np.random.default_rng(5)
     features = RandomFeatures.draw(16, 1, rng)
     X = rng.normal(size=(1200, 1))
-    eqs = assemble(features, X, 8, T0, T, np.random.default_rng(6))
+    eqs = assemble(features, X, 8, T0, T, np.random.default_rng(6), chunk_bytes=8 * 16 * 1000)
     # the same draws, in the same order, straight from the definition
     draw = np.random.default_rng(6)
     x0 = np.repeat(X, 8, axis=0)

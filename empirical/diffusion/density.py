@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
+from empirical.diffusion.gauss_sum import BAND_SDS, banded_gaussian_sum
 from empirical.diffusion.process import prior_logpdf
-from empirical.diffusion.sampling import Score, ode_flow_with_jacobian
+from empirical.diffusion.sampling import Score, ode_flow_with_jacobian, stacked_pieces
 
 PRIOR_RADIUS = 9.0
 MAX_BREAKPOINTS = 2_000_000
@@ -36,15 +37,40 @@ class Pushforward1D:
     """The ODE sampler's output law in d = 1, exactly, from the score's affine pieces.
 
     ``score.pieces(t)`` must return (kinks, slopes, intercepts): s(x, t) = slope_j x + intercept_j
-    between consecutive sorted kinks.
+    between consecutive sorted kinks (``score.pieces_at(times)``, the same for many times at
+    once, is used when the score has it).
+
+    When every step is increasing (1 + h_k (1 + slope) > 0 on every piece, ``monotone_``), F is
+    increasing and each query y is inverted step by step, x_k = (x_{k+1} - h_k b_j) / (1 + h_k
+    (1 + a_j)) on the piece j of g_k whose image holds x_{k+1} (a binary search among the
+    images g_k(c_j) of the kinks), with F'(z) the product of the denominators: O(S log M) per
+    query, no breakpoints. Otherwise F may fold and its breakpoints are tracked forward
+    (``z_``, ``y_``, ``slope_``; for a monotone map they are built on first access).
     """
 
     def __init__(self, score: Score, grid: np.ndarray, radius: float = PRIOR_RADIUS) -> None:
-        z = np.array([-radius, radius])
+        self.radius = float(radius)
+        self.times = np.asarray(grid[:-1], dtype=float)
+        self.steps = -np.diff(grid)
+        self.pieces = stacked_pieces(score, self.times)
+        kinks, slopes, intercepts = self.pieces
+        h = self.steps[:, None]
+        self._scale = 1.0 + h * (1.0 + slopes)  # g_k's slope on each piece
+        self.monotone_ = bool(np.all(self._scale > 0))
+        self._shift = h * intercepts
+        # g_k at its kinks, from the piece on their left (the one a kink's own x is put in)
+        self._images = kinks + h * (kinks + slopes[:, :-1] * kinks + intercepts[:, :-1])
+        self.lost_mass_ = float(2.0 * ndtr(-self.radius))
+        self._tracked = None if self.monotone_ else self._track()
+
+    def _track(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[slice]]:
+        """F's breakpoints z on [-L, L], their images F(z), the slope of F on each piece and
+        F's monotone runs, carried forward step by step."""
+        z = np.array([-self.radius, self.radius])
         x = z.copy()
         deriv = np.ones(1)  # DF on each piece [z_i, z_{i+1}]
-        for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
-            kinks, slopes, intercepts = score.pieces(t)
+        for k, (t, h) in enumerate(zip(self.times, self.steps, strict=True)):
+            kinks, slopes, intercepts = (part[k] for part in self.pieces)
             z, x, deriv, left = _split_at(z, x, deriv, kinks)
             if len(z) > MAX_BREAKPOINTS:
                 raise ArithmeticError(
@@ -58,51 +84,101 @@ class Pushforward1D:
             piece = np.minimum(right[:-1], right[1:])
             deriv = deriv * (1.0 + h * (1.0 + slopes[piece]))
             x = x + h * (x + slopes[left] * x + intercepts[left])
-        self.z_ = z
-        self.y_ = x
-        self.slope_ = deriv
-        self.lost_mass_ = float(2.0 * ndtr(-radius))
-        self._runs = _monotone_runs(deriv)
+        return z, x, deriv, _monotone_runs(deriv)
+
+    def _breakpoints(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[slice]]:
+        if self._tracked is None:
+            self._tracked = self._track()
+        return self._tracked
+
+    @property
+    def z_(self) -> np.ndarray:
+        """F's breakpoints on [-L, L], increasing."""
+        return self._breakpoints()[0]
+
+    @property
+    def y_(self) -> np.ndarray:
+        """F at the breakpoints."""
+        return self._breakpoints()[1]
+
+    @property
+    def slope_(self) -> np.ndarray:
+        """F' on each piece between consecutive breakpoints."""
+        return self._breakpoints()[2]
 
     @property
     def breakpoints(self) -> int:
         """How many breakpoints F has on [-L, L]."""
         return len(self.z_)
 
+    def invert(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For an increasing F (``monotone_``): z = F^{-1}(y) and F'(z), by the steps' inverses
+        in reverse order."""
+        if not self.monotone_:
+            raise ValueError("invert needs an increasing map; this one folds (monotone_ False)")
+        y = np.asarray(y, dtype=float).reshape(-1)
+        order = np.argsort(y, kind="stable")
+        x = y[order]  # increasing, and so it stays: every inverse step is increasing
+        deriv = np.ones_like(x)
+        bounds = np.zeros(self._images.shape[1] + 2, dtype=np.intp)
+        bounds[-1] = len(x)
+        for k in range(len(self.steps) - 1, -1, -1):
+            # the points of piece j are those above j images: count them by one binary search
+            # per image (K of them) rather than per point
+            np.maximum.accumulate(
+                np.searchsorted(x, self._images[k], side="right"), out=bounds[1:-1]
+            )
+            counts = bounds[1:] - bounds[:-1]
+            scale = np.repeat(self._scale[k], counts)
+            x -= np.repeat(self._shift[k], counts)
+            x /= scale
+            deriv *= scale
+        z, slope = np.empty_like(x), np.empty_like(x)
+        z[order], slope[order] = x, deriv
+        return z, slope
+
     def _preimages(self, y: np.ndarray, run: slice):
         """For one monotone run of pieces: the piece index, the preimage z and a mask of hits."""
-        ys = self.y_[run.start : run.stop + 1]
-        increasing = self.slope_[run.start] > 0
-        key = ys if increasing else -ys[::-1]
-        q = y if increasing else -y
-        pos = np.searchsorted(key, q, side="right") - 1
-        hit = (pos >= 0) & (pos < len(key) - 1)
-        pos = np.clip(pos, 0, len(key) - 2)
-        piece = pos if increasing else len(key) - 2 - pos
-        i = run.start + piece
-        zl, yl = self.z_[i], self.y_[i]
-        z = zl + (y - yl) / self.slope_[i]
-        z = np.clip(z, np.minimum(zl, self.z_[i + 1]), np.maximum(zl, self.z_[i + 1]))
+        z_, y_, slope_, _ = self._breakpoints()
+        ys = y_[run.start : run.stop + 1]
+        increasing = slope_[run.start] > 0
+        sign = 1.0 if increasing else -1.0  # sign * F increases along the run
+        pos = np.searchsorted(sign * ys, sign * y, side="right") - 1
+        hit = (pos >= 0) & (pos < len(ys) - 1)
+        i = run.start + np.clip(pos, 0, len(ys) - 2)
+        zl, yl = z_[i], y_[i]
+        z = zl + (y - yl) / slope_[i]
+        z = np.clip(z, np.minimum(zl, z_[i + 1]), np.maximum(zl, z_[i + 1]))
         return i, z, hit
 
     def pdf(self, y: np.ndarray) -> np.ndarray:
-        """p(y) = sum over preimages z of pi(z) / |F'(z)|, for y of shape (k,) or (k, 1)."""
+        """p(y) = sum over preimages z in [-L, L] of pi(z) / |F'(z)|, for y of shape (k,) or
+        (k, 1)."""
         y = np.asarray(y, dtype=float).reshape(-1)
+        if self.monotone_:
+            z, deriv = self.invert(y)
+            inside = (z >= -self.radius) & (z < self.radius)
+            return np.where(inside, _std_normal_pdf(z) / deriv, 0.0)
         out = np.zeros_like(y)
-        for run in self._runs:
+        z_, y_, slope_, runs = self._breakpoints()
+        for run in runs:
             i, z, hit = self._preimages(y, run)
-            out += np.where(hit, _std_normal_pdf(z) / np.abs(self.slope_[i]), 0.0)
+            out += np.where(hit, _std_normal_pdf(z) / np.abs(slope_[i]), 0.0)
         return out
 
     def cdf(self, y: np.ndarray) -> np.ndarray:
         """P(F(Z) <= y) over Z ~ pi restricted to [-L, L], exactly."""
         y = np.asarray(y, dtype=float).reshape(-1)
+        if self.monotone_:
+            z = np.clip(self.invert(y)[0], -self.radius, self.radius)
+            return ndtr(z) - ndtr(-self.radius)
         out = np.zeros_like(y)
-        for run in self._runs:
-            za, zb = self.z_[run.start], self.z_[run.stop]
-            ya, yb = self.y_[run.start], self.y_[run.stop]
+        z_, y_, slope_, runs = self._breakpoints()
+        for run in runs:
+            za, zb = z_[run.start], z_[run.stop]
+            ya, yb = y_[run.start], y_[run.stop]
             _, z, hit = self._preimages(y, run)
-            increasing = self.slope_[run.start] > 0
+            increasing = slope_[run.start] > 0
             below = y >= max(ya, yb)  # the whole run lies at or below y
             if increasing:
                 part = np.where(hit, ndtr(z) - ndtr(za), 0.0)
@@ -113,8 +189,8 @@ class Pushforward1D:
 
     def outside_mass(self, lo: float, hi: float) -> float:
         """1 - P(lo <= F(Z) <= hi), including the prior mass beyond [-L, L] left out."""
-        inside = self.cdf(np.array([hi]))[0] - self.cdf(np.array([lo]))[0]
-        return float(min(1.0, max(0.0, 1.0 - inside)))
+        below, above = self.cdf(np.array([lo, hi]))
+        return float(min(1.0, max(0.0, 1.0 - (above - below))))
 
 
 def _split_at(z: np.ndarray, x: np.ndarray, deriv: np.ndarray, kinks: np.ndarray):
@@ -242,10 +318,10 @@ class SDEGridDensity1D:
         quad = np.full(count, nodes[1] - nodes[0])
         quad[[0, -1]] *= 0.5
         p = _std_normal_pdf(nodes)
-        for t, h in zip(grid[:-2], steps[:-1], strict=True):
-            means = _drift(score, nodes, t, h)
-            p = _banded_gaussian_step(nodes, means, 2.0 * h, quad * p)
-        self.means_ = _drift(score, nodes, grid[-2], steps[-1])
+        drifts = _drifts(score, nodes, grid)
+        for means, h in zip(drifts[:-1], steps[:-1], strict=True):
+            p = banded_gaussian_sum(nodes[0], nodes[1] - nodes[0], count, means, 2.0 * h, quad * p)
+        self.means_ = drifts[-1]
         self.weights_ = quad * p
         self.variance_ = 2.0 * float(steps[-1])
         self.mass_ = float(self.weights_.sum())
@@ -258,8 +334,14 @@ class SDEGridDensity1D:
 
     def pdf(self, y: np.ndarray) -> np.ndarray:
         """sum_j a_j N(y; m_j, v) for y of shape (k,) or (k, 1), summing the mixture's
-        components within ``BAND_SDS`` standard deviations of each y."""
+        components within ``BAND_SDS`` standard deviations of each y; equally spaced y (a grid)
+        by ``banded_gaussian_sum``, component by component over the grid points it reaches."""
         y = np.asarray(y, dtype=float).reshape(-1)
+        spacing = _equal_spacing(y)
+        if spacing is not None:
+            return banded_gaussian_sum(
+                y[0], spacing, len(y), self.means_, self.variance_, self.weights_, True
+            )
         order = np.argsort(self.means_)
         means, weights = self.means_[order], self.weights_[order]
         reach = BAND_SDS * np.sqrt(self.variance_)
@@ -279,33 +361,31 @@ class SDEGridDensity1D:
         return out / np.sqrt(2.0 * np.pi * self.variance_)
 
 
-BAND_SDS = 8.0
+def _equal_spacing(y: np.ndarray) -> float | None:
+    """The spacing of ``y`` if it is increasing and equally spaced up to rounding (8 ulps of
+    its largest magnitude; at least 64 points), else None. The banded sum then takes the points
+    as the exact lattice y_0 + i step, which moves a density value by at most
+    (BAND_SDS / sd) * 8 ulps * max |y| relative (~3e-13 at the defaults)."""
+    if len(y) < 64 or not np.all(np.isfinite(y[[0, -1]])):
+        return None
+    step = (y[-1] - y[0]) / (len(y) - 1)
+    if not step > 0:
+        return None
+    nominal = y[0] + step * np.arange(len(y))
+    scale = max(abs(y[0]), abs(y[-1]))
+    return float(step) if np.max(np.abs(y - nominal)) <= 8 * np.finfo(float).eps * scale else None
 
 
-def _drift(score: Score, nodes: np.ndarray, t: float, h: float) -> np.ndarray:
-    """g(x) = x + h (x + 2 s(x, t)) at the nodes, by the score's affine pieces when it has them."""
-    if hasattr(score, "pieces"):
-        kinks, slopes, intercepts = score.pieces(t)
-        j = np.searchsorted(kinks, nodes)
-        s = slopes[j] * nodes + intercepts[j]
+def _drifts(score: Score, nodes: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """g_k(x) = x + h_k (x + 2 s(x, t_k)) at the nodes for every step k, shape (S, nodes): by
+    the score's affine pieces (all steps at once) when it has them."""
+    times, steps = grid[:-1], -np.diff(grid)
+    if hasattr(score, "pieces") or hasattr(score, "pieces_at"):
+        kinks, slopes, intercepts = stacked_pieces(score, times)
+        out = np.empty((len(times), len(nodes)))
+        for k in range(len(times)):
+            j = np.searchsorted(kinks[k], nodes)
+            out[k] = slopes[k][j] * nodes + intercepts[k][j]
     else:
-        s = score(nodes[:, None], t)[:, 0]
-    return nodes + h * (nodes + 2.0 * s)
-
-
-def _banded_gaussian_step(
-    nodes: np.ndarray, means: np.ndarray, variance: float, mass: np.ndarray
-) -> np.ndarray:
-    """q(u_i) = sum_j mass_j N(u_i; means_j, variance) over the nodes u_i within BAND_SDS sds."""
-    count, lo0, step = len(nodes), nodes[0], nodes[1] - nodes[0]
-    sd = np.sqrt(variance)
-    band = int(np.ceil(2.0 * BAND_SDS * sd / step)) + 1
-    # first node of each band, clipped so that every band lies in [-band, count + band)
-    first = np.clip(np.ceil((means - BAND_SDS * sd - lo0) / step), -band, count).astype(np.int64)
-    i = first[:, None] + np.arange(band)[None, :]
-    diff = (lo0 + step * i) - means[:, None]
-    kernel = (
-        np.exp(diff * diff * (-0.5 / variance)) * (mass / np.sqrt(2.0 * np.pi * variance))[:, None]
-    )
-    padded = np.bincount((i + band).ravel(), weights=kernel.ravel(), minlength=count + 2 * band)
-    return padded[band : band + count]
+        out = np.stack([score(nodes[:, None], t)[:, 0] for t in times])
+    return nodes + steps[:, None] * (nodes + 2.0 * out)

@@ -64,6 +64,13 @@ class RandomFeatures:
         """phi(x, t) = relu(W x + U e(t)), shape (k, M)."""
         return np.maximum(self.preactivations(x, t), 0.0)
 
+    def weighted(self, x: np.ndarray, t: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """weight_p phi(x_p, t_p) for weights > 0, shape (k, M): as relu is positively
+        homogeneous, relu([weight x, weight e(t)] [W, U]^T), one matrix product and one relu."""
+        basis = np.concatenate([x, time_embedding(t)], axis=1) * weight[:, None]
+        out = basis @ np.concatenate([self.W, self.U], axis=1).T
+        return np.maximum(out, 0.0, out=out)
+
 
 class RandomFeatureScore:
     """s(x, t) = C relu(W x + U e(t)), C = A / M the (d x M) readout; ds/dx = C diag(1[.>0]) W."""
@@ -91,26 +98,39 @@ class RandomFeatureScore:
         return np.einsum("im,km,mj->kij", self.readout, active, self.features.W)
 
     def pieces(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """d = 1: the sorted kinks c_1 < ... < c_K of x -> s(x, t) and its affine pieces.
+        """d = 1: the sorted kinks c_1 < ... < c_K of x -> s(x, t) and its affine pieces
+        (``pieces_at`` at the single time t)."""
+        kinks, slopes, intercepts = self.pieces_at(np.array([t], dtype=float))
+        return kinks[0], slopes[0], intercepts[0]
+
+    def pieces_at(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """d = 1: ``pieces`` at every time of ``times`` at once, as arrays of shape (S, K),
+        (S, K + 1), (S, K + 1) for S times and K features with w_m != 0.
 
         Feature m is w_m x + b_m on the side of its kink -b_m / w_m where it is positive, so the
         slope and intercept on each interval between consecutive kinks are cumulative sums of
-        +-C_m w_m and +-C_m b_m. Returns (kinks, slopes, intercepts) with K + 1 pieces.
+        +-C_m w_m and +-C_m b_m, starting from those of the features active at x -> -inf.
         """
         if self.dim != 1:
             raise ValueError(f"pieces needs dimension 1, this score has dimension {self.dim}")
+        times = np.atleast_1d(np.asarray(times, dtype=float))
         w = self.features.W[:, 0]
-        b = self.features.biases(t)
+        e, U = time_embedding(times), self.features.U
+        # (S, M) biases, term by term so that every time gets the same roundings at any S
+        b = e[:, :1] * U[:, 0] + e[:, 1:2] * U[:, 1] + e[:, 2:] * U[:, 2]
         c = self.readout[0]
         moving = w != 0
         left_active = np.where(moving, w < 0, b > 0)
-        slope0 = np.sum(c * w * left_active)
-        intercept0 = np.sum(c * b * left_active)
-        kinks = -b[moving] / w[moving]
-        order = np.argsort(kinks)
-        sign = np.sign(w[moving])[order]
-        dslope = sign * c[moving][order] * w[moving][order]
-        dintercept = sign * c[moving][order] * b[moving][order]
-        slopes = slope0 + np.concatenate([[0.0], np.cumsum(dslope)])
-        intercepts = intercept0 + np.concatenate([[0.0], np.cumsum(dintercept)])
-        return kinks[order], slopes, intercepts
+        slope0 = np.sum(c * w * left_active, axis=1)
+        intercept0 = np.sum(c * b * left_active, axis=1)
+        kinks = -b[:, moving] / w[moving]
+        order = np.argsort(kinks, axis=1)
+        signed = (np.sign(w[moving]) * c[moving])[order]
+        dslope = signed * w[moving][order]
+        dintercept = signed * np.take_along_axis(b[:, moving], order, axis=1)
+        first = np.zeros((len(times), 1))
+        slopes = slope0[:, None] + np.concatenate([first, np.cumsum(dslope, axis=1)], axis=1)
+        intercepts = intercept0[:, None] + np.concatenate(
+            [first, np.cumsum(dintercept, axis=1)], axis=1
+        )
+        return np.take_along_axis(kinks, order, axis=1), slopes, intercepts

@@ -73,6 +73,11 @@ class GaussianScore:
         slope = -self._precision(t)[0, 0]
         return np.empty(0), np.array([slope]), np.array([-slope * mean_factor(t) * self.mean[0]])
 
+    def pieces_at(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``pieces`` at every time of ``times``: shapes (S, 0), (S, 1), (S, 1)."""
+        stacked = [self.pieces(t) for t in np.atleast_1d(np.asarray(times, dtype=float))]
+        return tuple(np.stack(part) for part in zip(*stacked, strict=True))
+
 
 class MixtureScore:
     """The exact score of the forward marginals of sum_k w_k N(mu_k, Sigma_k).

@@ -72,6 +72,14 @@ def sde_sample(
     return x
 
 
+def stacked_pieces(score, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The score's (kinks, slopes, intercepts) at every time, stacked: shapes (S, K), (S, K + 1),
+    (S, K + 1); by ``score.pieces_at`` when it has one, else ``score.pieces`` time by time."""
+    if hasattr(score, "pieces_at"):
+        return score.pieces_at(times)
+    return tuple(np.stack(part) for part in zip(*(score.pieces(t) for t in times), strict=True))
+
+
 def _affine_score(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
     """s(x) = slope_j x + intercept_j on the piece j holding x (d = 1, x of shape (k, 1))."""
     kinks, slopes, intercepts = pieces
@@ -80,10 +88,11 @@ def _affine_score(pieces: tuple[np.ndarray, np.ndarray, np.ndarray], x: np.ndarr
 
 
 def ode_flow_by_pieces(score, z: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """``ode_flow`` in d = 1 for a score with ``pieces(t)``."""
+    """``ode_flow`` in d = 1 for a score with ``pieces(t)`` (the pieces of all steps at once)."""
     x = np.array(z, dtype=float)
-    for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
-        x = x + h * (x + _affine_score(score.pieces(t), x))
+    pieces = stacked_pieces(score, grid[:-1])
+    for k, h in enumerate(-np.diff(grid)):
+        x = x + h * (x + _affine_score([part[k] for part in pieces], x))
     return x
 
 
@@ -92,7 +101,8 @@ def sde_sample_by_pieces(
 ) -> np.ndarray:
     """``sde_sample`` in d = 1 for a score with ``pieces(t)`` (same draws from ``rng``)."""
     x = np.array(z, dtype=float)
-    for t, h in zip(grid[:-1], -np.diff(grid), strict=True):
-        drift = x + h * (x + 2.0 * _affine_score(score.pieces(t), x))
+    pieces = stacked_pieces(score, grid[:-1])
+    for k, h in enumerate(-np.diff(grid)):
+        drift = x + h * (x + 2.0 * _affine_score([part[k] for part in pieces], x))
         x = drift + np.sqrt(2.0 * h) * rng.standard_normal(x.shape)
     return x

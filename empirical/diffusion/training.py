@@ -27,12 +27,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import blas
 
 from bounds import validate
 from empirical.diffusion.features import RandomFeatures
 from empirical.diffusion.process import mean_factor, noise_variance
 
-_CHUNK_FLOATS = 2**22  # rows per chunk times max(M, N): bounds each temporary (32 MB)
+CHUNK_BYTES = 2**23  # the (rows x M) block of features of one chunk, in bytes
+MIN_CHUNK_ROWS = 256  # fewer rows make the rank-k update of G inefficient (BLAS syrk)
+POSTERIOR_CHUNK_BYTES = 2**19  # the (rows x N) posterior weights of one chunk (cache-sized)
 TARGETS = ("noise", "empirical")
 
 
@@ -72,6 +75,7 @@ def assemble(
     T: float,
     rng: np.random.Generator,
     target: str = "noise",
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> NormalEquations:
     """Draw ``draws`` (t, z) pairs per row of ``X`` and accumulate G and B in chunks.
 
@@ -81,43 +85,96 @@ def assemble(
     N(x_t; e^{-t} x_i, sigma_t^2): the same loss up to a constant independent of A (the average
     over the training set of the expectation over z), estimated with less variance.
     ``target_energy`` is then the mean of |E[-z | x_t]|^2.
+
+    Each chunk of rows holds its (rows x M) block sqrt(lambda) phi, added to G by one rank-k
+    update (BLAS syrk, the upper triangle); a chunk has as many rows as fit that block in
+    ``chunk_bytes`` (at least ``MIN_CHUNK_ROWS``), and the empirical target's (rows x N)
+    posterior weights go in sub-chunks of ``POSTERIOR_CHUNK_BYTES``, so the memory beyond G is
+    bounded whatever M and N.
     """
     X = np.asarray(X, dtype=float)
     draws = validate.whole("draws", draws, minimum=1)
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    chunk_bytes = validate.whole("chunk_bytes", chunk_bytes, minimum=1)
     M, d = features.width, features.dim
     x0 = np.repeat(X, draws, axis=0)
     rows = len(x0)
     t = rng.uniform(t0, T, size=rows)
     z = rng.standard_normal((rows, d))
-    G = np.zeros((M, M))
+    G = np.zeros((M, M), order="F")  # syrk updates its upper triangle in place
     B = np.zeros((d, M))
     energy = 0.0
-    chunk = max(64, _CHUNK_FLOATS // max(M, len(X) if target == "empirical" else 1))
+    chunk = _chunk_rows(chunk_bytes, M)
     for start in range(0, rows, chunk):
         part = slice(start, start + chunk)
-        sigma = np.sqrt(noise_variance(t[part]))[:, None]
-        xt = mean_factor(t[part])[:, None] * x0[part] + sigma * z[part]
-        y = -z[part] if target == "noise" else posterior_noise(xt, t[part], X)
-        weighted = sigma * features(xt, t[part])  # sqrt(lambda) phi
-        G += weighted.T @ weighted
+        sigma = np.sqrt(noise_variance(t[part]))
+        xt = mean_factor(t[part])[:, None] * x0[part] + sigma[:, None] * z[part]
+        if target == "noise":
+            y = -z[part]
+        else:
+            y = posterior_noise(xt, t[part], X, min(chunk_bytes, POSTERIOR_CHUNK_BYTES))
+        weighted = features.weighted(xt, t[part], sigma)  # sqrt(lambda) phi
+        G = blas.dsyrk(1.0, weighted.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
         B += y.T @ weighted  # lambda y_p = sigma times the target
         energy += float(np.sum(y * y))
-    return NormalEquations(G / rows, B / rows, energy / rows, rows)
+    _mirror_upper(G)
+    G /= rows
+    return NormalEquations(G, B / rows, energy / rows, rows)
 
 
-def posterior_noise(xt: np.ndarray, t: np.ndarray, X: np.ndarray) -> np.ndarray:
+def _mirror_upper(G: np.ndarray, block: int = 256) -> None:
+    """Copy the upper triangle of the square ``G`` onto its lower one, in place, a block of
+    columns at a time (no M x M temporary)."""
+    for j in range(0, len(G), block):
+        end = min(j + block, len(G))
+        G[j:end, :j] = G[:j, j:end].T
+        diagonal = G[j:end, j:end]
+        lower = np.tril_indices(end - j, -1)
+        diagonal[lower] = diagonal.T[lower]
+
+
+def _chunk_rows(chunk_bytes: int, row_floats: int, minimum: int = MIN_CHUNK_ROWS) -> int:
+    """Rows per chunk: as many rows of ``row_floats`` float64 values as fit in ``chunk_bytes``,
+    at least ``minimum``."""
+    return max(minimum, chunk_bytes // (8 * max(row_floats, 1)))
+
+
+def posterior_noise(
+    xt: np.ndarray, t: np.ndarray, X: np.ndarray, chunk_bytes: int = POSTERIOR_CHUNK_BYTES
+) -> np.ndarray:
     """E[-z | x_t] when x_t = e^{-t} x_0 + sigma_t z with x_0 uniform on the rows of X:
-    sum_i w_i (e^{-t} x_i - x_t) / sigma_t, w = softmax_i(-|x_t - e^{-t} x_i|^2 / (2 sigma_t^2))."""
-    a = mean_factor(t)[:, None, None]
-    var = noise_variance(t)[:, None]
-    diff = a * X[None, :, :] - xt[:, None, :]  # (rows, N, d)
-    logw = -0.5 * np.sum(diff * diff, axis=2) / var
-    logw -= logw.max(axis=1, keepdims=True)
-    w = np.exp(logw)
-    w /= w.sum(axis=1, keepdims=True)
-    return np.einsum("rn,rnd->rd", w, diff) / np.sqrt(var)
+    sum_i w_i (e^{-t} x_i - x_t) / sigma_t, w = softmax_i(-|x_t - e^{-t} x_i|^2 / (2 sigma_t^2)).
+
+    With r = 1 / (sigma_t sqrt 2) the exponent is -sum_k (r e^{-t} x_ik - r x_tk)^2, each term
+    formed by one matrix product per coordinate (so its rounding is that of the difference);
+    the sums sum_i w_i and sum_i w_i x_i are one more product. Rows go in chunks whose (rows x N)
+    weights fit in ``chunk_bytes``.
+    """
+    xt = np.asarray(xt, dtype=float)
+    t = np.asarray(t, dtype=float)
+    a = mean_factor(t)
+    var = noise_variance(t)
+    r = 1.0 / np.sqrt(2.0 * var)
+    n, d = X.shape
+    basis = np.stack([X.T, np.ones((d, n))], axis=1)  # (d, 2, N): x_ik and 1
+    moments = np.concatenate([np.ones((n, 1)), X], axis=1)  # (N, 1 + d)
+    out = np.empty_like(xt)
+    chunk = _chunk_rows(chunk_bytes, n, minimum=1)
+    for start in range(0, len(xt), chunk):
+        part = slice(start, start + chunk)
+        ra, rx = (r * a)[part], r[part, None] * xt[part]
+        expo = np.matmul(np.stack([ra, -rx[:, 0]], axis=1), basis[0])
+        np.square(expo, out=expo)
+        for k in range(1, d):
+            term = np.matmul(np.stack([ra, -rx[:, k]], axis=1), basis[k])
+            expo += np.square(term, out=term)
+        np.subtract(expo.min(axis=1, keepdims=True), expo, out=expo)
+        np.exp(expo, out=expo)
+        sums = expo @ moments  # (rows, 1 + d): sum_i w_i and sum_i w_i x_i, unnormalised
+        mean = sums[:, 1:] / sums[:, :1]
+        out[part] = (a[part, None] * mean - xt[part]) / np.sqrt(var[part])[:, None]
+    return out
 
 
 def _flow_factor(mu: np.ndarray, tau: float) -> np.ndarray:
