@@ -675,52 +675,6 @@ CASES = [f"{key}:{parameter}" for key, entry in ENTRIES.items() for parameter in
 # fail the fixed-value test (strict: once fixed, the test reports XPASS and the line must go);
 # the drawn-value test may or may not meet the same defect, so it is not strict there.
 KNOWN_GAPS: dict[str, str] = {
-    "bounds.scenarios.Custom:keep_synthetic": "(keep_synthetic=nan) returned nan",
-    "bounds.scenarios.Custom.accumulate_subsample:N": (
-        "(N=nan): ValueError('sizes[0] must be a whole number >= 1, got nan') does not name N"
-    ),
-    "bounds.scenarios.Custom.accumulate_subsample:generations": (
-        "(generations=1e+300) ran over 3.0 s"
-    ),
-    "bounds.scenarios.scenario_from_dict:data": (
-        "(data=nan): ValueError(\"a scenario must be a mapping with a 'name', got nan\") does..."
-    ),
-    "bounds.scenarios.Replace.weights:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Replace.symbolic_weights:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Proportion.weights:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Proportion.symbolic_weights:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Augment.weights:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Augment.symbolic_weights:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Accumulate.weights:i": (
-        "(i=1e+300): TypeError(\"can't multiply sequence by non-int of type 'float'\") does n..."
-    ),
-    "bounds.scenarios.Accumulate.symbolic_weights:i": (
-        "(i=1e+300): TypeError(\"'float' object cannot be interpreted as an integer\") does n..."
-    ),
-    "bounds.scenarios.Scenario.weights:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Scenario.symbolic_weights:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Scenario.real_share:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
-    "bounds.scenarios.Scenario.counts:i": (
-        "(i=1e+300) raised OverflowError: cannot fit 'int' into an index-sized integer"
-    ),
     "bounds.propagation.Bound.evaluate:N": (
         "(N=10**400) raised OverflowError: int too large to convert to float"
     ),
