@@ -675,22 +675,6 @@ CASES = [f"{key}:{parameter}" for key, entry in ENTRIES.items() for parameter in
 # fail the fixed-value test (strict: once fixed, the test reports XPASS and the line must go);
 # the drawn-value test may or may not meet the same defect, so it is not strict there.
 KNOWN_GAPS: dict[str, str] = {
-    "bounds.propagation.Bound.evaluate:N": (
-        "(N=10**400) raised OverflowError: int too large to convert to float"
-    ),
-    "bounds.propagation.Bound.evaluate_mp:N": (
-        "(N=10**400) raised OverflowError: int too large to convert to float"
-    ),
-    "bounds.propagation.Bound.vacuous:values": (
-        "(values=10**400) raised OverflowError: int too large to convert to float"
-    ),
-    "bounds.propagation.prove_closed_form:base": (
-        "(base=nan): TypeError(\"'float' object cannot be interpreted as an integer\") does n..."
-    ),
-    "bounds.propagation.recursion:scenario": (
-        "(scenario=nan) raised AttributeError: 'float' object has no attribute 'symbolic_we..."
-    ),
-    "bounds.propagation.recursion:i": "(i=-1) raised IndexError: tuple index out of range",
     "bounds.phase.power_law_thresholds:alpha": "(alpha=5e-324) returned np.float64(inf)",
     "bounds.phase.power_law_thresholds:n": "(n=5e-324) returned np.float64(inf)",
     "bounds.phase.asymptotic_slope:alpha": "(alpha=5e-324) returned nan",
