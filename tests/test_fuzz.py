@@ -675,31 +675,6 @@ CASES = [f"{key}:{parameter}" for key, entry in ENTRIES.items() for parameter in
 # fail the fixed-value test (strict: once fixed, the test reports XPASS and the line must go);
 # the drawn-value test may or may not meet the same defect, so it is not strict there.
 KNOWN_GAPS: dict[str, str] = {
-    "bounds.phase.power_law_thresholds:alpha": "(alpha=5e-324) returned np.float64(inf)",
-    "bounds.phase.power_law_thresholds:n": "(n=5e-324) returned np.float64(inf)",
-    "bounds.phase.asymptotic_slope:alpha": "(alpha=5e-324) returned nan",
-    "bounds.phase.bound_value:i": "(i=nan) returned mpf('nan')",
-    "bounds.phase.bound_value:n": "(n=nan) returned mpf('nan')",
-    "bounds.phase.bound_value:m": "(m=nan) returned mpf('nan')",
-    "bounds.phase.bound_value:error_model": (
-        "(error_model=nan) raised AttributeError: 'float' object has no attribute 'expr'"
-    ),
-    "bounds.phase.bound_slope:i": "(i=nan) returned mpf('nan')",
-    "bounds.phase.bound_slope:n": "(n=nan) returned mpf('nan')",
-    "bounds.phase.bound_slope:m": "(m=nan) returned mpf('nan')",
-    "bounds.phase.bound_slope:error_model": (
-        "(error_model=nan) raised AttributeError: 'float' object has no attribute 'expr'"
-    ),
-    "bounds.phase.certify:n": (
-        "(n=1e+300) returned complex mpc(real='8.0000000175999995e-361', imag='8.0855659099..."
-    ),
-    "bounds.phase.certify:m": "(m=nan) returned mpf('nan')",
-    "bounds.phase.certify:rel": "(rel=nan) returned mpf('nan')",
-    "bounds.phase.threshold:method": (
-        "(method=an array of shape (0,) and dtype float64): ValueError('The truth value of ..."
-    ),
-    "bounds.phase.one_step_threshold:n": "(n=1e+300) returned inf",
-    "bounds.phase.one_step_threshold:delta": "(delta=1e+300) returned inf",
     "bounds.kde.GaussianTruth:weights": (
         "(weights=nan): TypeError(\"object of type 'float' has no len()\") does not name weig..."
     ),
