@@ -674,26 +674,7 @@ CASES = [f"{key}:{parameter}" for key, entry in ENTRIES.items() for parameter in
 # Defects found by this suite in modules being reworked elsewhere, with what fails. Each must
 # fail the fixed-value test (strict: once fixed, the test reports XPASS and the line must go);
 # the drawn-value test may or may not meet the same defect, so it is not strict there.
-KNOWN_GAPS: dict[str, str] = {
-    "bounds.kde.GaussianTruth:weights": (
-        "(weights=nan): TypeError(\"object of type 'float' has no len()\") does not name weig..."
-    ),
-    "bounds.kde.GaussianTruth:means": (
-        "(means=nan): TypeError(\"object of type 'float' has no len()\") does not name means"
-    ),
-    "bounds.kde.GaussianTruth:sds": (
-        "(sds=nan): TypeError(\"object of type 'float' has no len()\") does not name sds"
-    ),
-    "bounds.kde.KDELoopBound.population_variance:h_value": (
-        "(h_value=nan) returned an array holding NaN or inf"
-    ),
-    "bounds.kde.kde_loop_bound:bandwidth": (
-        "(bandwidth=5e-324) returned an array holding NaN or inf"
-    ),
-    "bounds.kde.kde_loop_bound:generations": (
-        "(generations=1e+300): ValueError('Maximum allowed dimension exceeded') does not na..."
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _case(case: str, strict: bool):
