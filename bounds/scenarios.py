@@ -24,6 +24,7 @@ from dataclasses import replace as _replace
 from fractions import Fraction
 from typing import ClassVar
 
+import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
@@ -432,8 +433,10 @@ class Custom(Scenario):
                 f"got {len(self.weights_table)} rows"
             )
         table = tuple(_weight_row(g + 1, row) for g, row in enumerate(self.weights_table))
-        keep = validate.flag("keep_synthetic", self.keep_synthetic)
-        object.__setattr__(self, "keep_synthetic", keep)
+        if not isinstance(self.keep_synthetic, bool | np.bool_):  # not 0, NaN or text
+            shown = validate.shown(self.keep_synthetic)
+            raise TypeError(f"keep_synthetic must be True or False, got {shown}")
+        object.__setattr__(self, "keep_synthetic", bool(self.keep_synthetic))
         object.__setattr__(self, "sizes", sizes)
         object.__setattr__(self, "weights_table", table)
 

@@ -243,11 +243,3 @@ def parse_real(
     if not math.isfinite(value):
         raise ValueError(f"{name} must be {allowed}, got {shown(text)}")
     return real(name, value, low, high, low_open=low_open, high_open=high_open)
-
-
-def flag(name: str, value: object) -> bool:
-    """Return ``value`` as a bool if it is True or False (numpy bools too); nothing else is one
-    (not 0, 1, NaN or text), so a mistyped argument is refused instead of read as truthy."""
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {shown(value)}")
-    return bool(value)
