@@ -687,7 +687,12 @@ def _point(i, n, m, error_model, lib, scenario, m_low_open: bool) -> tuple:
     """Checked (i, n, m, model) for ``bound_value`` and ``bound_slope``: n and m as given when
     they are mpmath numbers or ints (kept exact), else as floats, for ``lib=mpmath``; float
     arrays for ``lib=numpy``."""
+    from bounds.scenarios import Scenario
+
     model = _model(error_model)
+    if scenario is not None and not isinstance(scenario, Scenario):
+        shown = validate.shown(scenario)
+        raise TypeError(f"scenario must be a bounds Scenario or None, got {shown}")
     if scenario is not None:
         scenario = _template(scenario)[0]
     i = _generation(i, scenario)

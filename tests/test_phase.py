@@ -434,6 +434,10 @@ def test_bound_value_and_slope_refuse_bad_points_by_name(function):
             function(*args, power)
     with pytest.raises(TypeError, match="error_model must be"):
         function(2, 10.0, 5.0, 0.5)
+    with pytest.raises(TypeError, match="scenario must be a bounds Scenario or None, got 5.0"):
+        function(2, 10.0, 5.0, power, scenario=5.0)  # not read as augment
+    with pytest.raises(ValueError, match=r"generation i must be a whole number in \[1, 100\]"):
+        function(101, 10.0, 5.0, power, scenario=Accumulate(10, 5))  # expanded term by term
 
 
 def test_the_slope_at_a_tiny_share_is_computed_with_the_digits_it_needs():
