@@ -393,7 +393,12 @@ def power_law_thresholds(
     (``threshold(i, n, power_law(C, alpha), digits=...)`` computes in mpmath for n >= 1).
     """
     i_arr = _array("i", i, integer=True, low=2, high=MAX_GENERATION)
-    a_arr = _array("alpha", alpha, low=POWER_LAW_ALPHA_MIN, high=1.0, open_ends=True)
+    a_arr = _array("alpha", alpha, low=0.0, high=1.0, open_ends=True)
+    if np.any(a_arr <= POWER_LAW_ALPHA_MIN):
+        raise ValueError(
+            f"alpha must be > {POWER_LAW_ALPHA_MIN:g} in floats, got {a_arr.min():g}: below it "
+            "float64 cannot place the peak; threshold(..., digits=...) solves it in mpmath"
+        )
     n_arr = _array("n", n, low=0.0, open_ends=True)
     c_arr = _array("C", C, low=0.0, open_ends=True)
     i_arr, a_arr, n_arr, c_arr = np.broadcast_arrays(i_arr, a_arr, n_arr, c_arr)
