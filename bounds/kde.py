@@ -37,6 +37,14 @@ from bounds import validate
 from bounds.scenarios import Scenario
 
 s, h, N, sigma = sp.symbols("s h N sigma", positive=True)
+MAX_GENERATIONS = 1000
+"""The most generations ``kde_loop_bound`` computes: generation i integrates a mixture of i
+variance levels, so the cost grows as G^2 (about 4 s at G = 1000)."""
+SCALE_RANGE = (1e-100, 1e100)
+"""Bandwidths and sds must lie in it, and means within +-1e100, so that their squares and the
+variance levels s^2 + k h^2 stay well inside the float range."""
+MAX_GRID_POINTS = 10**6
+"""The most points of the quadrature grid (spacing min sd / 8 over the mixture +- 40 sd)."""
 
 
 def bias_l1_expr() -> sp.Expr:
@@ -80,15 +88,19 @@ class GaussianTruth:
     sds: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        sizes = {len(self.weights), len(self.means), len(self.sds)}
-        if len(sizes) != 1 or not self.weights:
-            raise ValueError("weights, means and sds must have one entry per component, non-empty")
-        weights = tuple(validate.real("weights", w, 0.0, 1.0) for w in self.weights)
-        if abs(sum(weights) - 1) > 1e-12:
-            raise ValueError(f"weights must sum to 1, got {sum(weights)!r}")
-        object.__setattr__(self, "weights", weights)
-        object.__setattr__(self, "means", tuple(validate.real("means", m) for m in self.means))
-        object.__setattr__(self, "sds", tuple(validate.positive("sds", v) for v in self.sds))
+        low, high = SCALE_RANGE
+        weights = validate.array("weights", self.weights, low=0.0, high=1.0, ndim=1)
+        means = validate.array("means", self.means, low=-high, high=high, ndim=1)
+        sds = validate.array("sds", self.sds, low=low, high=high, ndim=1)
+        if not len(weights) == len(means) == len(sds):
+            raise ValueError(
+                "weights, means and sds must have one entry per component, got "
+                f"{len(weights)}, {len(means)} and {len(sds)}"
+            )
+        if abs(weights.sum() - 1) > 1e-12:
+            raise ValueError(f"weights must sum to 1, got {float(weights.sum())!r}")
+        for name, values in (("weights", weights), ("means", means), ("sds", sds)):
+            object.__setattr__(self, name, tuple(values.tolist()))
 
     @classmethod
     def normal(cls, mean: float = 0.0, sd: float = 1.0) -> GaussianTruth:
@@ -105,7 +117,11 @@ class KDELoopBound:
     population: np.ndarray  # Q_i[k]: weight of variance level s^2 + k h^2 in E q_i
 
     def population_variance(self, truth: GaussianTruth, h_value: float) -> np.ndarray:
-        """Var of E p_i = K_h * Q_i: the truth's variance plus (k+1) h^2 averaged over Q_i."""
+        """Var of E p_i = K_h * Q_i: the truth's variance plus (k+1) h^2 averaged over Q_i
+        (``h_value`` the bandwidth, in ``SCALE_RANGE``)."""
+        if not isinstance(truth, GaussianTruth):
+            raise TypeError(f"truth must be a GaussianTruth, got {type(truth).__name__}")
+        h_value = _bandwidth("h_value", h_value)
         mean = float(np.dot(truth.weights, truth.means))
         spread = float(np.dot(truth.weights, np.square(truth.sds) + np.square(truth.means)))
         levels = np.arange(self.population.shape[1]) + 1
@@ -113,6 +129,10 @@ class KDELoopBound:
 
 
 VARIANCE_FORMS = ("second_moment", "variance")
+
+
+def _bandwidth(name: str, value: object) -> float:
+    return validate.real(name, value, *SCALE_RANGE)
 
 
 def _mixture_pdf(x: np.ndarray, weights: np.ndarray, means: np.ndarray, variances: np.ndarray):
@@ -130,13 +150,21 @@ def _root_integral(
     means = np.repeat(truth.means, len(k))
     base = (np.square(truth.sds)[:, None] + k * h_value**2).ravel()
     sds = np.sqrt(base + 0.5 * h_value**2)
-    x = np.arange(means.min() - 40 * sds.max(), means.max() + 40 * sds.max(), sds.min() / 8)
-    second = _mixture_pdf(x, weights, means, base + 0.5 * h_value**2) / (
-        2 * np.sqrt(np.pi) * h_value
-    )
+    low, high, step = means.min() - 40 * sds.max(), means.max() + 40 * sds.max(), sds.min() / 8
+    if (high - low) / step > MAX_GRID_POINTS:
+        raise ValueError(
+            f"the truth and the bandwidth span too many scales: the quadrature grid would hold "
+            f"{(high - low) / step:.3g} points (at most {MAX_GRID_POINTS:g}); means spread over "
+            f"[{means.min():g}, {means.max():g}] for a smallest sd of {sds.min():g}"
+        )
+    x = np.arange(low, high, step)
+    # K_h^2 * Q = c_h * (mixture density), c_h = 1/(2 sqrt(pi) h): the factor sqrt(c_h) is taken
+    # out of the root, so a tiny h gives a large finite value instead of inf * 0
+    density = _mixture_pdf(x, weights, means, base + 0.5 * h_value**2)
     if form == "variance":
-        second = np.maximum(second - _mixture_pdf(x, weights, means, base + h_value**2) ** 2, 0)
-    return float(np.sqrt(second).sum() * (x[1] - x[0]))
+        square = _mixture_pdf(x, weights, means, base + h_value**2) ** 2
+        density = np.maximum(density - 2 * np.sqrt(np.pi) * h_value * square, 0)
+    return float(np.sqrt(density).sum() * (x[1] - x[0]) / np.sqrt(2 * np.sqrt(np.pi) * h_value))
 
 
 def kde_loop_bound(
@@ -153,6 +181,7 @@ def kde_loop_bound(
     (each term exact, ``bias_l1_expr``) and V_i = N_i^(-1/2) int sqrt(K_h^2 * Q_i);
     ``variance="variance"`` uses the tighter V_i = N_i^(-1/2) int sqrt(K_h^2 * Q_i - (K_h * Q_i)^2)
     (Var instead of the second moment; still a bound by Jensen, see docs/kde-bound.md).
+    ``bandwidth`` is in ``SCALE_RANGE`` and 1 <= G <= ``MAX_GENERATIONS``.
     """
     if variance not in VARIANCE_FORMS:
         raise ValueError(f"variance must be one of {VARIANCE_FORMS}, got {variance!r}")
@@ -160,8 +189,8 @@ def kde_loop_bound(
         raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
     if not isinstance(truth, GaussianTruth):
         raise TypeError(f"truth must be a GaussianTruth, got {type(truth).__name__}")
-    h_value = validate.positive("bandwidth", bandwidth)
-    generations = validate.whole("generations", generations, minimum=1)
+    h_value = _bandwidth("bandwidth", bandwidth)
+    generations = validate.whole("generations", generations, 1, MAX_GENERATIONS)
     pi, sd = np.asarray(truth.weights), np.asarray(truth.sds)
     bias = float(pi @ _bias_l1(sd, h_value))
     mixture = np.zeros((generations, generations + 1))  # Q_i over variance levels k

@@ -54,6 +54,16 @@ _METHODS = ("auto", "closed form", "numeric", "scan")
 MAX_GENERATION = 10**15
 """The largest generation i solved for: every i up to it is exact in float64, and the float
 solver's certificate still resolves x*(1 -/+ 1e-9) there."""
+MAX_EXPANDED_GENERATION = 100
+"""The largest generation i for a scenario whose B_i sums over earlier generations
+(``accumulate``): its closed form is expanded term by term in sympy, seconds at i = 100."""
+POWER_LAW_ALPHA_MIN = 1e-5
+"""The smallest alpha the float power-law solver takes: the two terms of g_i' agree to about
+alpha, so below it float64 cannot place their crossing (measured: every i in 2..1e15 is
+certified from alpha = 6e-6, none below 1e-8). ``threshold`` solves smaller alpha in mpmath."""
+ALPHA_MIN = float(np.finfo(float).tiny)
+"""alpha must exceed it in the asymptotics (2.2e-308, the smallest normal float): u*(alpha) ~
+2 alpha would otherwise be a subnormal float, short of digits, and 1/u* beyond the float range."""
 
 Number = Any  # float or mpmath.mpf
 
@@ -315,7 +325,13 @@ def _show(value: Number, digits: int | None = None) -> str:
 
 
 def _phi(s: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """log of (rising term / falling term) of g_i'(x) at x = 1 + e^s; > 0 where B_i rises."""
+    """log of (rising term / falling term) of g_i'(x) at x = 1 + e^s; > 0 where B_i rises
+    (-inf where e^-s underflows: the rising term is then 0 in floats)."""
+    with np.errstate(divide="ignore"):
+        return _phi_terms(s, i, a)
+
+
+def _phi_terms(s: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
     log_x = np.logaddexp(0.0, s)
     log_r = -np.log1p(np.exp(-s))  # log(e^s / (1 + e^s)), without cancelling s - log_x
     rising = np.log1p(-a) + np.log(-np.expm1((i - 1) * log_r))
@@ -324,8 +340,9 @@ def _phi(s: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def _g(x: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """g_i(x) = x^(1-a) (1 - r^(i-1)) + r^(i-1), r = 1 - 1/x."""
-    power = np.exp((i - 1) * np.log1p(-1 / x))
+    """g_i(x) = x^(1-a) (1 - r^(i-1)) + r^(i-1), r = 1 - 1/x (r^(i-1) = 0 where x rounds to 1)."""
+    with np.errstate(divide="ignore"):
+        power = np.exp((i - 1) * np.log1p(-1 / x))
     return x ** (1 - a) * (1 - power) + power
 
 
@@ -348,7 +365,7 @@ def _g_slope(x: np.ndarray, i: np.ndarray, a: np.ndarray) -> np.ndarray:
 def _solve_s(i: np.ndarray, a: np.ndarray) -> np.ndarray:
     """The root s* of phi by vectorised bisection between _S_LOW and an expanded upper end."""
     low = np.full(np.broadcast(i, a).shape, _S_LOW)
-    high = np.log(4 * i / a + 10) + 0 * low
+    high = np.logaddexp(np.log(4 * i) - np.log(a), np.log(10.0)) + 0 * low  # log(4 i/a + 10)
     for _ in range(60):
         rising = _phi(high, i, a) >= 0
         if not rising.any():
@@ -367,30 +384,52 @@ def _solve_s(i: np.ndarray, a: np.ndarray) -> np.ndarray:
 def power_law_thresholds(
     i: object, alpha: object = 0.2, n: object = 1.0, C: object = 1.0
 ) -> PowerLawThresholds:
-    """m*_i for eps(N) = C N^-alpha, vectorised over broadcast arrays of i >= 2, alpha in (0, 1),
-    n > 0 and C > 0 (x* depends on i and alpha only; m* = n (x* - 1), peak = C n^-alpha g_i(x*)).
+    """m*_i for eps(N) = C N^-alpha, vectorised over broadcast arrays of i >= 2, alpha in
+    (POWER_LAW_ALPHA_MIN, 1), n > 0 and C > 0 (x* depends on i and alpha only; m* = n (x* - 1),
+    peak = C n^-alpha g_i(x*)).
+
+    Every result is a float64: where m* (~ i n / (2 alpha) for small alpha), the peak or a slope
+    (~ C n^(-1-alpha)) would pass 1.8e308, the call is refused naming the inputs
+    (``threshold(i, n, power_law(C, alpha), digits=...)`` computes in mpmath for n >= 1).
     """
     i_arr = _array("i", i, integer=True, low=2, high=MAX_GENERATION)
     a_arr = _array("alpha", alpha, low=0.0, high=1.0, open_ends=True)
+    if np.any(a_arr <= POWER_LAW_ALPHA_MIN):
+        raise ValueError(
+            f"alpha must be > {POWER_LAW_ALPHA_MIN:g} in floats, got {a_arr.min():g}: below it "
+            "float64 cannot place the peak; threshold(..., digits=...) solves it in mpmath"
+        )
     n_arr = _array("n", n, low=0.0, open_ends=True)
     c_arr = _array("C", C, low=0.0, open_ends=True)
     i_arr, a_arr, n_arr, c_arr = np.broadcast_arrays(i_arr, a_arr, n_arr, c_arr)
     i_f = i_arr.astype(float)
     s = _solve_s(i_f, a_arr)
-    x = 1 + np.exp(s)
-    scale = c_arr * n_arr**-a_arr
-    below, above = x * (1 - _FLOAT_BRACKET), x * (1 + _FLOAT_BRACKET)
-    slope_below = scale / n_arr * _g_slope(below, i_f, a_arr)
-    slope_above = scale / n_arr * _g_slope(above, i_f, a_arr)
-    ratio = _g(x, i_f, a_arr)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
+        x = 1 + np.exp(s)
+        scale = c_arr * n_arr**-a_arr
+        below, above = x * (1 - _FLOAT_BRACKET), x * (1 + _FLOAT_BRACKET)
+        slope_below = scale / n_arr * _g_slope(below, i_f, a_arr)
+        slope_above = scale / n_arr * _g_slope(above, i_f, a_arr)
+        ratio = _g(x, i_f, a_arr)
+        m, peak, spread = n_arr * np.exp(s), scale * ratio, slope_below - slope_above
+    results = {"m*": m, "peak": peak, "slope": spread}
+    for what, value in results.items():
+        bad = ~np.isfinite(value)
+        if bad.any():
+            k = tuple(np.argwhere(bad)[0])
+            raise ValueError(
+                f"the {what} of the power-law threshold is beyond the float range at i = "
+                f"{i_arr[k]}, alpha = {a_arr[k]:g}, n = {n_arr[k]:g}, C = {c_arr[k]:g} "
+                f"(m*/n = e^{s[k]:.6g}; float64 ends near e^709.8)"
+            )
     return PowerLawThresholds(
         i=i_arr,
         n=n_arr,
         alpha=a_arr,
         C=c_arr,
         x=x,
-        m=n_arr * np.exp(s),
-        peak=scale * ratio,
+        m=m,
+        peak=peak,
         ratio=ratio,
         slope_below=slope_below,
         slope_above=slope_above,
@@ -409,6 +448,8 @@ def _array(
     """``value`` as a numpy array checked against [low, high] (open if asked), else raise."""
     kind = "whole numbers" if integer else "numbers"
     try:
+        if np.iscomplexobj(value):  # numpy would drop the imaginary part with a warning
+            raise TypeError
         array = np.asarray(value, dtype=float)
     except OverflowError:
         raise ValueError(f"{name} must be finite {kind} in [{low:g}, {high:g}]") from None
@@ -440,9 +481,9 @@ def asymptotic_u(alpha: object) -> float | np.ndarray:
     log d(u) = log(alpha/(1-alpha)), d(u) = (e^u - 1)/u - 1 = sum_{k>=1} u^k/(k+1)! (the series
     below u = 1/2, so d keeps full relative precision for any alpha > 0), by Newton's method,
     vectorised (log d is increasing and concave, so it converges from either side), then
-    polished by two Newton steps on d(u) = alpha/(1-alpha) itself.
+    polished by two Newton steps on d(u) = alpha/(1-alpha) itself. alpha in (ALPHA_MIN, 1).
     """
-    a = _array("alpha", alpha, low=0.0, high=1.0, open_ends=True)
+    a = _array("alpha", alpha, low=ALPHA_MIN, high=1.0, open_ends=True)
     target = np.log(a) - np.log1p(-a)
     # d(u) >= u/2 puts 2a/(1-a) right of the root; so is the old start for alpha near 1
     u = np.minimum(2 * a / (1 - a), np.maximum(2 * a, -np.log1p(-a)) + 2.0)
@@ -614,20 +655,100 @@ def bound_value(
     """B_i(m) of ``augment`` (or of ``scenario``'s kind) from ``bounds.propagation``'s closed form:
     eps(n+m)(1 - r^(i-1))/(1 - r) + r^(i-1) eps(n), r = m/(n+m) (B_1 = eps(n)).
 
-    ``lib`` is ``mpmath`` (scalars, at the current precision) or ``numpy`` (arrays).
+    ``lib`` is ``mpmath`` (scalars, to the current precision: the formula's r = 1 - n/(n+m)
+    cancels, so it runs with log10((n+m)/m) extra digits) or ``numpy`` (arrays); n > 0 and
+    m >= 0 are finite reals, i a generation (at most ``MAX_GENERATION``, or
+    ``MAX_EXPANDED_GENERATION`` for a scenario that sums over generations).
     """
-    forms = _augment_forms(error_model, i, scenario)
-    f = forms.value_mp if lib is mp else forms.value_np
-    return f(i, n, m, *_constants(error_model, lib))
+    i, n, m, model = _point(i, n, m, error_model, lib, scenario, m_low_open=False)
+    with _digits_for(n, m, lib):
+        value = _bound_value(i, *_at_precision(n, m, lib), model, lib, scenario)
+    return _finite("B_i", +value if lib is mp else value, i, n, m)
 
 
 def bound_slope(
     i: int, n: Number, m: Number, error_model: ErrorModel, lib: Any = mp, scenario=None
 ) -> Number:
-    """dB_i/dm, sympy's derivative of the same closed form, at m > 0 (``lib`` as above)."""
-    forms = _augment_forms(error_model, i, scenario)
+    """dB_i/dm, sympy's derivative of the same closed form, at m > 0 (arguments as above)."""
+    i, n, m, model = _point(i, n, m, error_model, lib, scenario, m_low_open=True)
+    with _digits_for(n, m, lib):
+        value = _bound_slope(i, *_at_precision(n, m, lib), model, lib, scenario)
+    return _finite("dB_i/dm", +value if lib is mp else value, i, n, m)
+
+
+def _bound_value(i: int, n: Number, m: Number, model: ErrorModel, lib: Any, scenario) -> Number:
+    forms = _augment_forms(model, i, scenario)
+    f = forms.value_mp if lib is mp else forms.value_np
+    return f(i, n, m, *_constants(model, lib))
+
+
+def _bound_slope(i: int, n: Number, m: Number, model: ErrorModel, lib: Any, scenario) -> Number:
+    forms = _augment_forms(model, i, scenario)
     f = forms.slope_mp if lib is mp else forms.slope_np
-    return f(i, n, m, *_constants(error_model, lib))
+    return f(i, n, m, *_constants(model, lib))
+
+
+def _point(i, n, m, error_model, lib, scenario, m_low_open: bool) -> tuple:
+    """Checked (i, n, m, model) for ``bound_value`` and ``bound_slope``: n and m as given when
+    they are mpmath numbers or ints (kept exact), else as floats, for ``lib=mpmath``; float
+    arrays for ``lib=numpy``."""
+    from bounds.scenarios import Scenario
+
+    model = _model(error_model)
+    if scenario is not None and not isinstance(scenario, Scenario):
+        shown = validate.shown(scenario)
+        raise TypeError(f"scenario must be a bounds Scenario or None, got {shown}")
+    if scenario is not None:
+        scenario = _template(scenario)[0]
+    i = _generation(i, scenario)
+    if lib is np:
+        n = validate.array("n", n, low=0.0, low_open=True)
+        return i, n, validate.array("m", m, low=0.0, low_open=m_low_open), model
+    if lib is not mp:
+        raise TypeError(f"lib must be the mpmath or the numpy module, got {validate.shown(lib)}")
+    checked_n = validate.real("n", n, 0.0, low_open=True)
+    checked_m = validate.real("m", m, 0.0, low_open=m_low_open)
+    return i, _exact_mp(n, checked_n), _exact_mp(m, checked_m), model
+
+
+def _digits_for(n: Number, m: Number, lib: Any):
+    """A context with the digits r = 1 - n/(n+m) loses added to mpmath's (none for numpy)."""
+    if lib is not mp or m == 0:
+        return mp.workdps(mp.mp.dps)
+    lost = mp.log10((mp.mpf(n) + mp.mpf(m)) / mp.mpf(m))
+    return mp.workdps(mp.mp.dps + 5 + max(0, int(lost)))
+
+
+def _exact_mp(value: object, checked: float) -> mp.mpf | int | float:
+    """``value`` itself when it is an mpmath number or an int (exact), else its checked float."""
+    return value if isinstance(value, mp.mpf | int) else checked
+
+
+def _at_precision(n: Number, m: Number, lib: Any) -> tuple[Number, Number]:
+    """(n, m) as mpmath numbers at the working precision (numpy arrays pass through)."""
+    return (mp.mpf(n), mp.mpf(m)) if lib is mp else (n, m)
+
+
+def _generation(i: object, template: Scenario | None) -> int:
+    """A generation i in 1..MAX_GENERATION, or 1..MAX_EXPANDED_GENERATION when ``template``'s
+    bound sums over earlier generations (its closed form is expanded term by term)."""
+    expanded = template is not None and template.evaluation != "closed"
+    limit = MAX_EXPANDED_GENERATION if expanded else MAX_GENERATION
+    return validate.whole("generation i", i, minimum=1, maximum=limit)
+
+
+def _finite(what: str, value: Number, i: int, n: Number, m: Number) -> Number:
+    """``value`` if every entry is a finite real, else a ValueError naming the point."""
+    if isinstance(value, mp.mpf | mp.mpc):
+        ok = isinstance(value, mp.mpf) and mp.isfinite(value)
+    else:
+        ok = np.isrealobj(value) and bool(np.all(np.isfinite(value)))
+    if not ok:
+        raise ValueError(
+            f"{what} is not a finite real number at generation i = {i}, n = {validate.shown(n)},"
+            f" m = {validate.shown(m)} (with lib=numpy, floats may overflow: try lib=mpmath)"
+        )
+    return value
 
 
 def certify(
@@ -642,11 +763,19 @@ def certify(
     A true threshold gives slope_below > 0 > slope_above; a wrong claimed m (further than rel
     from the root, relatively in x) gives two slopes of the same sign. ``n`` as in ``threshold``.
     """
-    i = validate.generation(i)
     template, n = _template(n)
+    i = _generation(i, template)
     model = _model(error_model)
+    m = _exact_mp(m, validate.real("m", m, 0.0, low_open=True))
+    rel = validate.real("rel", rel, 0.0, 1.0, low_open=True, high_open=True)
     with mp.workdps(max(50, mp.mp.dps + 10)):
-        return _certify_here(i, mp.mpf(n), mp.mpf(m), model, mp.mpf(rel), template)
+        n_mp, m = mp.mpf(n), mp.mpf(m)
+        if not (n_mp + m) * (1 - rel) > n_mp:  # the lower point m_below must be an amount > 0
+            raise ValueError(
+                f"rel must be below m/(n + m) = {mp.nstr(m / (n_mp + m), 6)} for m = "
+                f"{mp.nstr(m, 6)} at n = {n:g}, so that m_below > 0, got rel = {rel:g}"
+            )
+        return _certify_here(i, n_mp, m, model, mp.mpf(rel), template)
 
 
 def symbolic_threshold(i: int, error_model: ErrorModel | None = None) -> sp.Expr | None:
@@ -691,13 +820,12 @@ def threshold(
     solver for any i; everything else is scanned for a sign change of dB/dm over m/n in
     ``SCAN_RANGE``, then refined. B_i and dB/dm come from ``bounds.propagation``'s closed form.
     """
-    i = validate.generation(i)
     template, n = _template(n)
+    i = _generation(i, template)
     model = _model(error_model)
     if digits is not None:
         digits = _digits(digits)
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    method = validate.choice("method", method, _METHODS)
     if i == 1:
         return Threshold(
             1,
@@ -719,9 +847,9 @@ def threshold(
             f"method 'closed form' needs i = 2, augment and a power-law error model, got i = {i}"
             f", {template.name} and {model.name}"
         )
-    if i > MAX_GENERATION:
-        raise ValueError(f"generation i must be <= {MAX_GENERATION:g} here, got {i}")
     dps = (digits or 15) + 15
+    if exponent is not None and -1 < exponent < 0:  # slope terms agree to ~alpha: add digits
+        dps += max(0, math.ceil(-math.log10(-exponent)))
     with mp.workdps(dps):
         a = -_compile(model).exponent_mp() if exponent is not None else None
         if exponent is not None and i == 2 and method not in ("numeric", "scan"):
@@ -792,11 +920,17 @@ def _monotone_power(i: int, n: float, model: ErrorModel, exponent: float, digits
 
 
 def _power_law_x(i: int, a: Number, digits: int | None) -> Number:
-    """x*_i for the power law: float bisection, then mpmath refinement when digits are asked."""
+    """x*_i for the power law: float bisection, then mpmath refinement when digits are asked;
+    below POWER_LAW_ALPHA_MIN, where floats cannot resolve it, in mpmath alone."""
+    phi = _phi_mp(i, a)
+    if a < POWER_LAW_ALPHA_MIN:
+        low, high = mp.mpf(_S_LOW), mp.log(4 * i / a + 10)
+        while phi(high) >= 0:
+            high += 3
+        return 1 + mp.exp(_bracketed_root(phi, low, high))
     s = float(_solve_s(np.float64(i), np.float64(float(a))))
     if digits is None:
         return mp.mpf(1) + mp.exp(s)
-    phi = _phi_mp(i, a)
     width = mp.mpf(10) ** -8 * (1 + abs(s))
     low, high = mp.mpf(s) - width, mp.mpf(s) + width
     if not phi(low) > 0 > phi(high):
@@ -895,7 +1029,7 @@ def _refine_general(
     scale = n_mp / _compile(model).eps_mp(n_mp)
 
     def slope(s):
-        return bound_slope(i, n_mp, n_mp * mp.exp(s), model, scenario=template) * scale
+        return _bound_slope(i, n_mp, n_mp * mp.exp(s), model, mp, template) * scale
 
     return 1 + mp.exp(_bracketed_root(slope, mp.mpf(interval[0]), mp.mpf(interval[1])))
 
@@ -907,9 +1041,13 @@ def _finish(i: int, n: float, model: ErrorModel, x: Number, digits, how: str, te
     rel = mp.mpf(10) ** -digits if digits is not None else _FLOAT_BRACKET
     with mp.workdps(max(50, mp.mp.dps)):
         certificate = _certify_here(i, n_mp, m, model, mp.mpf(rel), template)
-    peak = bound_value(i, n_mp, m, model, scenario=template)
-    ratio = peak / bound_value(i, n_mp, mp.mpf(0), model, scenario=template)
-    convert = float if digits is None else (lambda v: Digits(v, digits))
+    peak = _bound_value(i, n_mp, m, model, mp, template)
+    ratio = peak / _bound_value(i, n_mp, mp.mpf(0), model, mp, template)
+    where = f"the threshold at generation {i}, n = {n:g}, {model.name}"
+
+    def convert(value: Number) -> Number:
+        return _out(value, digits, where)
+
     return Threshold(
         i=i,
         n=n,
@@ -938,8 +1076,8 @@ def _certify_here(
     return Certificate(
         below,
         above,
-        bound_slope(i, n, below, model, scenario=template),
-        bound_slope(i, n, above, model, scenario=template),
+        _bound_slope(i, n, below, model, mp, template),
+        _bound_slope(i, n, above, model, mp, template),
     )
 
 
@@ -969,11 +1107,12 @@ def one_step_threshold(
 
         critical = -n_mp * f.deps_mp(n_mp)
         rises = bool(d_mp > critical)
+        where = f"the one-step threshold at n = {n:g}, delta = {delta:g}, {model.name}"
         base = dict(
             n=n,
             delta=delta,
             model=model.name,
-            critical_delta=_out(critical, digits),
+            critical_delta=_out(critical, digits, where),
             rises_at_zero=rises,
         )
         if not rises:
@@ -1008,16 +1147,26 @@ def one_step_threshold(
             exists=True,
             reason="rises, then falls: interior maximum",
             method=how if digits is None else f"{how}, mpmath to {digits} digits",
-            m=_out(m, digits),
-            peak=_out(f.eps_mp(n_mp + m) + m / (n_mp + m) * d_mp, digits),
-            bracket=(_out(below, digits), _out(above, digits)),
-            slope_below=_out(slope(below), digits),
-            slope_above=_out(slope(above), digits),
+            m=_out(m, digits, where),
+            peak=_out(f.eps_mp(n_mp + m) + m / (n_mp + m) * d_mp, digits, where),
+            bracket=(_out(below, digits, where), _out(above, digits, where)),
+            slope_below=_out(slope(below), digits, where),
+            slope_above=_out(slope(above), digits, where),
         )
 
 
-def _out(value: Number, digits: int | None) -> Number:
-    return float(value) if digits is None else Digits(value, digits)
+def _out(value: Number, digits: int | None, where: str) -> Number:
+    """``value`` as a float (digits None) or as ``Digits``; a float beyond the float range is
+    refused, naming ``where`` (the inputs), since mpmath (``digits``) would hold it."""
+    if digits is not None:
+        return Digits(value, digits)
+    result = float(value)
+    if not math.isfinite(result):
+        raise ValueError(
+            f"{where}: {mp.nstr(value, 6)} is beyond the float range; "
+            "ask for digits=... to compute it in mpmath"
+        )
+    return result
 
 
 def _scan_one_step(slope, n: float) -> tuple[float, float] | str:

@@ -42,6 +42,12 @@ MAX_DIGITS = 10_000
 """The most significant digits ``evaluate_mp`` and ``limit_value`` compute (dps in 1..10000)."""
 MAX_SERIES_GENERATIONS = (10**7, 10**5)
 """Largest generation i summed term by term (accumulate, custom): in floats, and in mpmath."""
+MAX_UNROLLED = 100
+"""Largest generation ``recursion`` unrolls symbolically (the terms grow with i: 100
+generations of accumulate take seconds)."""
+MAX_PROOF_BASE = 8
+"""Most base cases ``prove_closed_form`` checks (each simplifies an unrolled recursion:
+8 take seconds for accumulate, 12 over a minute)."""
 
 
 def check_digits(name: str, value: object) -> int:
@@ -142,9 +148,14 @@ class Bound:
 
     @staticmethod
     def vacuous(values: np.ndarray | float) -> np.ndarray:
-        """True where a TV bound exceeds 1 and so says nothing (TV is at most 1)."""
-        exact = isinstance(values, mpmath.mpf) or np.asarray(values).dtype == object
-        return np.asarray(values, dtype=object if exact else float) > 1
+        """True where a TV bound exceeds 1 and so says nothing (TV is at most 1).
+
+        ``values`` are finite reals as ``evaluate`` returns them, or exact numbers (mpmath, or
+        integers beyond the float range) as ``evaluate_mp`` does, compared without rounding.
+        """
+        if _exact(values):
+            return np.asarray(values, dtype=object) > 1
+        return validate.array("values", values, min_size=0) > 1
 
     # --- evaluating ----------------------------------------------------------------------
     def evaluate(self, **params: np.ndarray | float) -> np.ndarray:
@@ -343,9 +354,28 @@ class Bound:
         return _series_convergence(self.error.expr.subs(constants), *sizes)
 
 
+def _exact(values: object) -> bool:
+    """Whether ``values`` holds exact numbers only: mpmath numbers or ints, alone or in a
+    list or object array (compared as they are, never rounded to floats)."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return False
+    try:
+        entries = np.asarray(values, dtype=object).ravel()
+    except ValueError:  # ragged nesting
+        return False
+    return entries.size > 0 and all(
+        isinstance(v, mpmath.mpf | numbers.Integral) and not isinstance(v, bool | np.bool_)
+        for v in entries
+    )
+
+
 def _float_array(name: str, raw: object) -> np.ndarray:
     """``raw`` (a number, numeric text or an array of them) as a float array, else raise."""
-    if isinstance(raw, (bool, np.bool_)) or np.asarray(raw).dtype == bool:
+    try:
+        kind = np.asarray(raw).dtype
+    except (TypeError, ValueError):  # ragged nesting
+        kind = None
+    if isinstance(raw, (bool, np.bool_)) or kind is None or kind.kind == "b":
         raise TypeError(f"{name} must be a real number or an array of them, got {raw!r}")
     if np.iscomplexobj(raw):
         raise TypeError(f"{name} must be real, got {raw!r}")
@@ -370,10 +400,10 @@ def _mp_scalar(name: str, raw: object) -> mpmath.mpf:
         return +raw
     if isinstance(raw, numbers.Integral):
         return mpmath.mpf(int(raw))
-    try:
-        return mpmath.mpf(float(_float_array(name, raw)))
-    except ValueError:
-        raise TypeError(f"{name} must be a real number or decimal text, got {raw!r}") from None
+    array = _float_array(name, raw)
+    if array.ndim != 0:
+        raise TypeError(f"{name} must be a real number or decimal text, got {raw!r}")
+    return mpmath.mpf(float(array))
 
 
 def _domain_message(name: str, symbol: sp.Symbol) -> str | None:
@@ -669,7 +699,8 @@ def prove_closed_form(
     S_i / N_{i+1} telescoping, N_{i+1} (B_{i+1} - eps(N_{i+1})) - N_i (B_i - eps(N_i)) = m B_i.
     """
     if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a bounds Scenario, got {scenario!r}")
+        raise TypeError(f"scenario must be a bounds Scenario, got {validate.shown(scenario)}")
+    base = validate.whole("base", base, minimum=1, maximum=MAX_PROOF_BASE)
     if scenario.evaluation == "recursion":
         raise ValueError("a custom scenario has no closed form: its bound is the recursion itself")
     eps = sp.Function("epsilon")
@@ -683,5 +714,9 @@ def prove_closed_form(
 
 
 def recursion(scenario: Scenario, eps: Eps, i: int) -> sp.Expr:
-    """B_i by unrolling Theorem R's recursion with the scenario's symbolic sizes and weights."""
+    """B_i by unrolling Theorem R's recursion with the scenario's symbolic sizes and weights
+    (1 <= i <= MAX_UNROLLED, and within the scenario's horizon)."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a bounds Scenario, got {validate.shown(scenario)}")
+    i = validate.whole("generation i", i, minimum=1, maximum=MAX_UNROLLED)
     return scenario.unrolled(eps, i)[-1]

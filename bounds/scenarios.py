@@ -24,6 +24,7 @@ from dataclasses import replace as _replace
 from fractions import Fraction
 from typing import ClassVar
 
+import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
@@ -31,6 +32,11 @@ from bounds import symbols as S
 from bounds import validate
 
 _WEIGHT_SUM_TOLERANCE = 1e-12
+MAX_WEIGHTS_GENERATION = 10**6
+"""The last generation whose weights are built: w_i is a tuple of i numbers (8 MB at 10^6)."""
+MAX_CUSTOM_GENERATIONS = 1000
+"""The most generations ``Custom.accumulate_subsample`` builds: its table holds G (G+1)/2 exact
+fractions, which take seconds at G = 1000 and grow quadratically."""
 
 Eps = Callable[[sp.Expr], sp.Expr]
 """eps as a function of a size expression, e.g. ``lambda size: C * size**-alpha``."""
@@ -80,6 +86,11 @@ class Scenario(ABC):
                 f"generation i must be in 1..{self.horizon} for this {self.name} scenario, got {i}"
             )
         return i
+
+    def _row(self, i: object) -> int:
+        """Generation i whose weights are asked for: a tuple of i numbers, so i is capped."""
+        validate.whole("generation i", i, minimum=1, maximum=MAX_WEIGHTS_GENERATION)
+        return self._generation(i)
 
     @abstractmethod
     def size(self, i: int) -> int:
@@ -145,7 +156,10 @@ class Scenario(ABC):
 def scenario_from_dict(data: dict[str, object]) -> Scenario:
     """Rebuild a scenario from ``Scenario.to_dict()`` output (validated like any construction)."""
     if not isinstance(data, dict) or "name" not in data:
-        raise ValueError(f"a scenario must be a mapping with a 'name', got {data!r}")
+        raise ValueError(
+            "data must be a mapping with a 'name' (as Scenario.to_dict() writes), "
+            f"got {validate.shown(data)}"
+        )
     params = dict(data)
     name = params.pop("name")
     if name not in SCENARIOS:
@@ -201,14 +215,14 @@ class Replace(Scenario):
         return self.N
 
     def weights(self, i: int) -> tuple[float, ...]:
-        return _one_hot_weights(self._generation(i), 0.0, 0.0, 1.0)
+        return _one_hot_weights(self._row(i), 0.0, 0.0, 1.0)
 
     def symbolic_size(self, i: int) -> sp.Expr:
         self._generation(i)
         return S.N
 
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
-        return _symbolic_one_hot(self._generation(i), sp.Integer(0))
+        return _symbolic_one_hot(self._row(i), sp.Integer(0))
 
     def closed_form(self, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
         """B_i = i eps(N): the bound grows linearly."""
@@ -245,14 +259,14 @@ class Proportion(Scenario):
         return self.N
 
     def weights(self, i: int) -> tuple[float, ...]:
-        return _one_hot_weights(self._generation(i), self.lam, 0.0, 1.0)
+        return _one_hot_weights(self._row(i), self.lam, 0.0, 1.0)
 
     def symbolic_size(self, i: int) -> sp.Expr:
         self._generation(i)
         return S.N
 
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
-        return _symbolic_one_hot(self._generation(i), S.lam)
+        return _symbolic_one_hot(self._row(i), S.lam)
 
     bound_assumptions: ClassVar[tuple[str, ...]] = (
         "the formula is for lam > 0; lam = 0 is its limit i eps(N) (replace)",
@@ -304,13 +318,13 @@ class Augment(_RealPlusSynthetic):
         return self.n if self._generation(i) == 1 else self.n + self.m
 
     def weights(self, i: int) -> tuple[float, ...]:
-        return _one_hot_weights(self._generation(i), self.n / (self.n + self.m), 0.0, 1.0)
+        return _one_hot_weights(self._row(i), self.n / (self.n + self.m), 0.0, 1.0)
 
     def symbolic_size(self, i: int) -> sp.Expr:
         return S.n if self._generation(i) == 1 else S.n + S.m
 
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
-        return _symbolic_one_hot(self._generation(i), S.n / (S.n + S.m))
+        return _symbolic_one_hot(self._row(i), S.n / (S.n + S.m))
 
     def closed_form(self, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
         """r = m/(n+m): B_i = eps(n+m) (1 - r^(i-1))/(1 - r) + r^(i-1) eps(n), B_1 = eps(n).
@@ -348,6 +362,7 @@ class Accumulate(_RealPlusSynthetic):
         return self.n + (self._generation(i) - 1) * self.m
 
     def weights(self, i: int) -> tuple[float, ...]:
+        i = self._row(i)
         size = self.size(i)
         return (self.n / size, *(self.m / size,) * (i - 1))
 
@@ -355,6 +370,7 @@ class Accumulate(_RealPlusSynthetic):
         return S.n + (self._generation(i) - 1) * S.m
 
     def symbolic_weights(self, i: int) -> tuple[sp.Expr, ...]:
+        i = self._row(i)
         size = self.symbolic_size(i)
         return (S.n / size, *(S.m / size for _ in range(i - 1)))
 
@@ -417,13 +433,19 @@ class Custom(Scenario):
                 f"got {len(self.weights_table)} rows"
             )
         table = tuple(_weight_row(g + 1, row) for g, row in enumerate(self.weights_table))
+        if not isinstance(self.keep_synthetic, bool | np.bool_):  # not 0, NaN or text
+            shown = validate.shown(self.keep_synthetic)
+            raise TypeError(f"keep_synthetic must be True or False, got {shown}")
+        object.__setattr__(self, "keep_synthetic", bool(self.keep_synthetic))
         object.__setattr__(self, "sizes", sizes)
         object.__setattr__(self, "weights_table", table)
 
     @classmethod
     def accumulate_subsample(cls, N: int, generations: int) -> Custom:
-        """Accumulate-Subsample: N points per generation, drawn evenly from p_0, ..., p_{i-1}."""
-        generations = validate.whole("generations", generations, minimum=1)
+        """Accumulate-Subsample: N points per generation, drawn evenly from p_0, ..., p_{i-1}
+        (1 <= generations <= MAX_CUSTOM_GENERATIONS)."""
+        N = validate.whole("N", N, minimum=1)
+        generations = validate.whole("generations", generations, 1, MAX_CUSTOM_GENERATIONS)
         return cls((N,) * generations, "even", keep_synthetic=True)
 
     @property

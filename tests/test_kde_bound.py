@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from scipy import integrate, optimize, stats
 
 from bounds.kde import (
+    MAX_GENERATIONS,
     GaussianTruth,
     bias_l1_expr,
     bias_taylor_expr,
@@ -191,3 +192,37 @@ def test_subtracting_the_squared_mean_removes_the_stated_factor(h_value, factor)
 def test_variance_form_must_be_named():
     with pytest.raises(ValueError, match="variance must be one of"):
         kde_loop_bound(Replace(10), GaussianTruth.normal(), 0.1, 2, variance="var")
+
+
+@pytest.mark.parametrize("name", ["weights", "means", "sds"])
+def test_truth_parameters_that_are_not_lists_of_numbers_are_refused_by_name(name):
+    good = {"weights": (1.0,), "means": (0.0,), "sds": (1.0,)}
+    for bad in (float("nan"), 1.0, None, "abc", [float("nan")]):
+        with pytest.raises((TypeError, ValueError), match=f"^{name} must"):
+            GaussianTruth(**{**good, name: bad})
+
+
+@pytest.mark.parametrize("h_value", [1e-100, 1e-10, 1e10, 1e100])
+def test_extreme_bandwidths_give_the_exact_variance_term(h_value):
+    # one Gaussian: V_1 = (2 s^2 + h^2)^(1/4) / sqrt(N h) (variance_l1_expr), finite either way
+    result = kde_loop_bound(Replace(50), GaussianTruth.normal(), h_value, 1)
+    exact = (2 + h_value**2) ** 0.25 / np.sqrt(50 * h_value)
+    assert result.variance[0] == pytest.approx(exact, rel=1e-9)
+    assert np.isfinite(result.total).all()
+
+
+def test_sizes_beyond_the_stated_limits_are_refused_by_name():
+    truth = GaussianTruth.normal()
+    for bandwidth in (5e-324, 1e300):
+        with pytest.raises(ValueError, match=r"bandwidth must be a finite number in \[1e-100"):
+            kde_loop_bound(Replace(50), truth, bandwidth, 2)
+    for generations in (MAX_GENERATIONS + 1, 1e300, 2**63):
+        with pytest.raises(ValueError, match=f"generations must be .* {MAX_GENERATIONS}"):
+            kde_loop_bound(Replace(50), truth, 0.3, generations)
+    result = kde_loop_bound(Replace(50), truth, 0.3, 2)
+    for h_value in (float("nan"), 1e300, "0.3"):
+        with pytest.raises((TypeError, ValueError), match="h_value must be"):
+            result.population_variance(truth, h_value)
+    spread = GaussianTruth((0.5, 0.5), (0.0, 1e9), (1.0, 1.0))
+    with pytest.raises(ValueError, match="quadrature grid would hold"):
+        kde_loop_bound(Replace(50), spread, 0.3, 1)

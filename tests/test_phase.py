@@ -415,3 +415,85 @@ def test_huge_python_integers_are_refused_by_name_not_overflowed():
     with pytest.raises(ValueError, match="N"):
         b.evaluate(i=2, N=10**400)
     assert b.evaluate_mp(i=2, N=10**400) > 0  # mpmath has the range for it
+
+
+# --------------------------------------------------------------------------- refused by name
+
+
+@pytest.mark.parametrize("function", [phase.bound_value, phase.bound_slope])
+def test_bound_value_and_slope_refuse_bad_points_by_name(function):
+    power = errors.power_law()
+    for name, args in (
+        ("generation i", (float("nan"), 10.0, 5.0)),
+        ("n", (2, float("nan"), 5.0)),
+        ("m", (2, 10.0, float("inf"))),
+        ("m", (2, 10.0, -1.0)),
+        ("n", (2, 1 + 2j, 5.0)),
+    ):
+        with pytest.raises((TypeError, ValueError), match=f"^{name} must be"):
+            function(*args, power)
+    with pytest.raises(TypeError, match="error_model must be"):
+        function(2, 10.0, 5.0, 0.5)
+    with pytest.raises(TypeError, match="scenario must be a bounds Scenario or None, got 5.0"):
+        function(2, 10.0, 5.0, power, scenario=5.0)  # not read as augment
+    with pytest.raises(ValueError, match=r"generation i must be a whole number in \[1, 100\]"):
+        function(101, 10.0, 5.0, power, scenario=Accumulate(10, 5))  # expanded term by term
+
+
+def test_the_slope_at_a_tiny_share_is_computed_with_the_digits_it_needs():
+    # B_2 = eps(n+m) + m/(n+m) eps(n), so dB_2/dm = eps'(n+m) + n eps(n)/(n+m)^2 (no cancelling)
+    for n, m in ((1e300, 5.0), (10.0, 5e-324)):
+        with mp.workdps(50):
+            big, small = mp.mpf(n), mp.mpf(m)
+            expected = -0.2 * (big + small) ** -1.2 + big * big**-0.2 / (big + small) ** 2
+        got = phase.bound_slope(2, n, m, errors.power_law())
+        assert float(got) == pytest.approx(float(expected), rel=1e-13)
+
+
+def test_certify_refuses_a_bracket_wider_than_the_synthetic_share():
+    with pytest.raises(ValueError, match=r"rel must be below m/\(n \+ m\)"):
+        phase.certify(2, 1e300, 50.0)  # m/(n+m) = 5e-299 < rel = 1e-9: m_below would be < 0
+    for name, value in (("m", float("nan")), ("rel", float("nan")), ("rel", "1e-9")):
+        with pytest.raises((TypeError, ValueError), match=f"{name} must be"):
+            phase.certify(2, 10.0, **{"m": 50.0, name: value})
+
+
+def test_threshold_method_must_be_one_of_the_names():
+    with pytest.raises(TypeError, match="method must be one of auto"):
+        phase.threshold(2, 10.0, method=np.array([]))
+
+
+def test_power_law_results_beyond_the_float_range_are_refused_naming_the_inputs():
+    with pytest.raises(ValueError, match=r"alpha must be > 1e-05 in floats, got 4\.94066e-324"):
+        phase.power_law_thresholds(2, 5e-324)  # floats cannot place the peak: see below
+    with pytest.raises(ValueError, match=r"slope of the power-law threshold .* n = 4\.94066e-324"):
+        phase.power_law_thresholds(2, 0.2, 5e-324)
+    with pytest.raises(ValueError, match=r"alpha must be finite numbers in \(2\.22507e-308, 1\)"):
+        phase.asymptotic_slope(5e-324)
+    with pytest.raises(TypeError, match="alpha must be"):
+        phase.power_law_ratio(1.0, 2, np.complex128(0.2 + 1j))  # not read as its real part
+
+
+def test_one_step_threshold_beyond_the_float_range_needs_digits():
+    with pytest.raises(ValueError, match=r"n = 1e\+300, delta = 0\.1.*beyond the float range"):
+        phase.one_step_threshold(1e300, 0.1)
+    with pytest.raises(ValueError, match=r"delta = 1e\+300.*digits="):
+        phase.one_step_threshold(10.0, 1e300)
+    exact = phase.one_step_threshold(1e300, 0.1, digits=20)  # (delta n/(a C))^(1/(1-a)) - n
+    with mp.workdps(30):
+        n, delta, a = mp.mpf(1e300), mp.mpf(0.1), mp.mpf(1) / 5  # the floats as given, exactly
+        expected = (delta * n / a) ** (1 / (1 - a)) - n
+        assert abs(exact.m / expected - 1) < 1e-18
+
+
+@pytest.mark.parametrize("alpha", [1e-8, 1e-50, 1e-300])
+def test_tiny_alpha_thresholds_are_solved_in_mpmath_and_certified(alpha):
+    # the float solver's limit: below POWER_LAW_ALPHA_MIN its certificate fails, so it refuses
+    with pytest.raises(ValueError, match="alpha must be"):
+        phase.power_law_thresholds(3, alpha)
+    for i in (2, 3, 50):
+        found = phase.threshold(i, 10.0, errors.power_law(alpha=alpha), digits=20)
+        assert found.certified
+        # m*_i/(i n) -> 1/u* ~ 1/(2 alpha) as alpha -> 0, for every i (x*_2 = alpha^(-1/(1-alpha)))
+        expected = alpha ** (-1 / (1 - alpha)) - 1 if i == 2 else i / (2 * alpha)
+        assert float(found.m_over_n) == pytest.approx(expected, rel=1e-6 if i == 2 else 0.05)

@@ -14,6 +14,8 @@ from bounds import symbols as S
 from bounds.errors import diffusion_random_features, from_expression, power_law
 from bounds.propagation import (
     MAX_DIGITS,
+    MAX_PROOF_BASE,
+    MAX_UNROLLED,
     UndecidedLimit,
     bound,
     closed_form,
@@ -446,3 +448,36 @@ def test_a_model_beyond_sympys_limits_is_undecided_at_once():
     assert b.convergence().verdict == "unknown" and "Max" in b.convergence().reason
     with pytest.raises(UndecidedLimit):
         b.limit_value()
+
+
+def test_vacuous_compares_exact_numbers_exactly_and_refuses_the_rest_by_name():
+    with mpmath.workdps(50):
+        barely = mpmath.mpf(1) + mpmath.mpf(10) ** -30  # rounds to 1.0 as a float
+    assert not bound(Replace(10), power_law()).vacuous(float(barely))
+    assert bool(bound(Replace(10), power_law()).vacuous(barely))
+    assert list(bound(Replace(10), power_law()).vacuous([10**400, 1])) == [True, False]
+    for bad in (None, "abc", 1 + 2j, [[1.0], [1.0, 2.0]], float("nan")):
+        with pytest.raises((TypeError, ValueError), match="values must be"):
+            bound(Replace(10), power_law()).vacuous(bad)
+
+
+def test_ragged_parameters_are_refused_by_name():
+    b = bound(Replace(100), power_law())
+    with pytest.raises(TypeError, match="N must be a real number"):
+        b.evaluate(i=2, N=[[1.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match="N must be a real number"):
+        b.evaluate_mp(i=2, N=[[1.0], [1.0, 2.0]])
+
+
+def test_recursion_and_proof_refuse_generations_out_of_range_by_name():
+    eps = sp.Function("eps")
+    for i in (0, -1, 2**63, 10**400):
+        with pytest.raises(ValueError, match=rf"generation i must be .* \[1, {MAX_UNROLLED}\]"):
+            recursion(Augment(10, 5), eps, i)
+    with pytest.raises(TypeError, match="scenario must be a bounds Scenario, got nan"):
+        recursion(float("nan"), eps, 2)
+    for base in (0, 2**63, float("nan"), "3"):
+        with pytest.raises(
+            (TypeError, ValueError), match=rf"base must be .* \[1, {MAX_PROOF_BASE}\]"
+        ):
+            prove_closed_form(Augment(10, 5), base=base)

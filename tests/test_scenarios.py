@@ -3,6 +3,7 @@
 import json
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 
 from bounds import strategies as bs
 from bounds.scenarios import (
+    MAX_CUSTOM_GENERATIONS,
+    MAX_WEIGHTS_GENERATION,
     SCENARIOS,
     Accumulate,
     Augment,
@@ -182,3 +185,41 @@ def test_even_weights_spell_accumulate_subsample():
     assert scenario_from_dict(even.to_dict()) == even
     with pytest.raises(TypeError, match="sequences"):
         Custom(50, "even")
+
+
+@pytest.mark.parametrize(
+    "scenario", [Replace(5), Proportion(5, 0.5), Augment(5, 5), Accumulate(5, 5)]
+)
+@pytest.mark.parametrize("method", ["weights", "symbolic_weights", "real_share", "counts"])
+def test_weights_beyond_the_row_limit_are_refused_by_name(scenario, method):
+    allowed = rf"generation i must be a whole number in \[1, {MAX_WEIGHTS_GENERATION}\]"
+    assert len(scenario.weights(3)) == 3
+    for i in (MAX_WEIGHTS_GENERATION + 1, 1e300, 2**63):
+        with pytest.raises(ValueError, match=allowed):
+            getattr(scenario, method)(i)
+
+
+def test_sizes_need_no_row_limit():
+    assert Replace(5).size(10**400) == 5
+    assert Accumulate(5, 2).size(10**12) == 5 + (10**12 - 1) * 2
+
+
+def test_keep_synthetic_must_be_a_bool():
+    assert Custom((5,), ((1,),), keep_synthetic=np.True_).keep_synthetic is True
+    for bad in (float("nan"), 1, "yes", None):
+        with pytest.raises(TypeError, match="keep_synthetic must be True or False"):
+            Custom((5,), ((1,),), keep_synthetic=bad)
+
+
+def test_accumulate_subsample_names_its_own_parameters():
+    with pytest.raises(ValueError, match="N must be a whole number >= 1, got nan"):
+        Custom.accumulate_subsample(float("nan"), 3)
+    allowed = rf"generations must be a whole number in \[1, {MAX_CUSTOM_GENERATIONS}\]"
+    with pytest.raises(ValueError, match=allowed):
+        Custom.accumulate_subsample(10, 1e300)
+
+
+@pytest.mark.parametrize("data", [float("nan"), None, "replace", {}])
+def test_scenario_data_that_is_not_a_named_mapping_is_refused_by_name(data):
+    with pytest.raises(ValueError, match="data must be a mapping with a 'name'"):
+        scenario_from_dict(data)
