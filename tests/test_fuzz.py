@@ -195,6 +195,9 @@ ENTRIES: dict[str, Entry] = {
     "bounds.validate.parse_real": Entry(
         validate.parse_real, {"name": "x", "text": "1.5"}, ("text",), names={"text": "x"}
     ),
+    "bounds.validate.path": Entry(
+        validate.path, {"name": "x", "value": "f.txt"}, ("value",), names={"value": "x"}
+    ),
     # io (in a scratch folder)
     "bounds.io.check_writable": Entry(
         _in_workdir(io.check_writable), {"path": "f.txt"}, ("path",), names={"path": "output"}
