@@ -82,7 +82,10 @@ class Entry:
 
     ``names`` maps a parameter to the word (or tuple of words) its messages use when that is not
     its own name;
-    ``raises`` adds exception types that are the documented refusal (e.g. argparse's).
+    ``raises`` adds exception types that are the documented refusal (e.g. argparse's);
+    ``infinity``: the one infinity the documented result may hold (-inf for a log-density,
+    log 0 where the density is 0: outside a compact support or below the smallest float; +inf
+    for a divergence or a negative log-likelihood where a density is 0).
     """
 
     call: Callable[..., object]
@@ -91,6 +94,7 @@ class Entry:
     names: dict = field(default_factory=dict)
     raises: tuple[type[BaseException], ...] = ()
     timeout: float = TIMEOUT
+    infinity: float | None = None
 
 
 # --------------------------------------------------------------------------- listing
@@ -163,23 +167,25 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def non_finite(value: object, depth: int = 0) -> str | None:
-    """A description of the first NaN, infinity or complex number inside ``value``, or None."""
+def non_finite(value: object, depth: int = 0, allowed: float | None = None) -> str | None:
+    """A description of the first NaN, infinity (but ``allowed``) or complex number inside
+    ``value``, or None."""
     if depth > 6 or value is None or isinstance(value, bool | str | bytes | os.PathLike):
         return None
     if isinstance(value, complex | np.complexfloating | mp.mpc):
         return f"complex {value!r}"
     if isinstance(value, float | np.floating):
-        return None if math.isfinite(value) else repr(value)
+        return None if math.isfinite(value) or value == allowed else repr(value)
     if isinstance(value, mp.mpf):
         return None if mp.isfinite(value) else repr(value)
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "c":
             return "a complex array"
         if value.dtype.kind == "f":
-            return None if np.all(np.isfinite(value)) else "an array holding NaN or inf"
+            finite = np.isfinite(value) | (value == allowed if allowed is not None else False)
+            return None if np.all(finite) else "an array holding NaN or inf"
         if value.dtype.kind == "O":
-            return next(filter(None, (non_finite(v, depth + 1) for v in value.flat)), None)
+            return next(filter(None, (non_finite(v, depth + 1, allowed) for v in value.flat)), None)
         return None
     if isinstance(value, sp.Basic):
         if value.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
@@ -187,11 +193,11 @@ def non_finite(value: object, depth: int = 0) -> str | None:
         return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
-        return next(filter(None, (non_finite(v, depth + 1) for v in parts)), None)
+        return next(filter(None, (non_finite(v, depth + 1, allowed) for v in parts)), None)
     if isinstance(value, dict):
-        return next(filter(None, (non_finite(v, depth + 1) for v in value.values())), None)
+        return next(filter(None, (non_finite(v, depth + 1, allowed) for v in value.values())), None)
     if isinstance(value, list | tuple):
-        return next(filter(None, (non_finite(v, depth + 1) for v in value)), None)
+        return next(filter(None, (non_finite(v, depth + 1, allowed) for v in value)), None)
     return None
 
 
@@ -215,7 +221,7 @@ def check(
         pytest.fail(f"{key}({parameter}={shown}) ran over {seconds} s")
     except Exception as error:  # noqa: BLE001 - any other exception is the failure reported
         pytest.fail(f"{key}({parameter}={shown}) raised {type(error).__name__}: {error}")
-    problem = non_finite(result)
+    problem = non_finite(result, allowed=entry.infinity)
     assert problem is None, f"{key}({parameter}={shown}) returned {problem}"
 
 

@@ -111,7 +111,7 @@ def test_bad_hyper_parameters_are_rejected_with_their_name(params, name):
 
 def test_bad_data_and_use_before_fit_are_rejected():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="X must have shape"):
+    with pytest.raises(ValueError, match="X must be an array of shape"):
         DiffusionModel().fit(np.zeros(10), rng)
     with pytest.raises(ValueError, match="X must be"):
         DiffusionModel().fit(np.array([[0.0], [np.nan]]), rng)
@@ -119,7 +119,7 @@ def test_bad_data_and_use_before_fit_are_rejected():
         DiffusionModel(sampler="sde").fit(np.zeros((10, 2)), rng)
     with pytest.raises(RuntimeError, match="fitted"):
         DiffusionModel().pdf(np.zeros((1, 1)))
-    with pytest.raises(ValueError, match="x must have shape"):
+    with pytest.raises(ValueError, match="x must be an array of shape"):
         _fit().pdf(np.zeros((3, 2)))
 
 

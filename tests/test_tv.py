@@ -95,7 +95,7 @@ def test_monte_carlo_is_symmetric_within_its_intervals():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="same dim"):
+    with pytest.raises(ValueError, match="must have dimension 1"):
         tv(Gaussian(0.0), Gaussian([0.0, 0.0]))
     with pytest.raises(ValueError, match="rng"):
         tv(Gaussian(np.zeros(3)), Gaussian(np.ones(3)))
