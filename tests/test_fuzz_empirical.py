@@ -12,10 +12,7 @@ that cannot be used, which must be refused in one line before anything is comput
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import os
-import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -731,6 +728,105 @@ def test_fixed_bad_values_are_refused_by_name_or_give_finite_results(case):
 @given(data=st.data())
 def test_drawn_bad_values_are_refused_by_name_or_give_finite_results(case, data):
     check_drawn(ENTRIES, KNOWN_GAPS, case, data.draw(DRAWN, label=case.split(":")[1]))
+
+
+# --------------------------------------------------------------------------- the command line
+
+(WORKDIR / "folder").mkdir()
+FOREIGN = WORKDIR / "foreign.jsonl"
+FOREIGN.write_text('{"my": "data"}\n')
+UNWRITABLE = "/sys/records.jsonl" if os.getuid() == 0 else "/records.jsonl"  # even root: /sys
+PATHS = {
+    "a folder": (str(WORKDIR / "folder"), "folder"),
+    "a missing folder": (str(WORKDIR / "missing" / "x.jsonl"), "does not exist"),
+    "an unwritable path": (UNWRITABLE, "cannot be written"),
+    "a foreign JSON-lines file": (str(FOREIGN), "not a records file"),
+}
+TOKENS = st.sampled_from(
+    [
+        "loop",
+        "sweep",
+        "check",
+        "--scenario",
+        "replace",
+        "augment",
+        "proportion",
+        "accumulate",
+        "custom",
+        "replace:N=20",
+        "augment:n=20,m=20",
+        "--N",
+        "--n",
+        "--m",
+        "--lam",
+        "--sizes",
+        "--weights-table",
+        "--generations",
+        "--seeds",
+        "--bandwidth",
+        "--truth",
+        "mixture",
+        "bump",
+        "--mean",
+        "--sd",
+        "--grid-points",
+        "--metric",
+        "kl",
+        "--real",
+        "fresh",
+        "--check",
+        "--failure-probability",
+        "--output",
+        "-o",
+        str(RECORDS_FILE),
+        str(WORKDIR / "out.jsonl"),
+        *(path for path, _ in PATHS.values()),
+        "20",
+        "1",
+        "2",
+        "0",
+        "-1",
+        "0.5",
+        "nan",
+        "inf",
+        "1e15",
+        "1e400",
+        "1:3",
+        "[20,20]",
+        "[[1],[0.5,0.5]]",
+        "abc",
+        "__import__('os')",
+        "",
+    ]
+)
+
+
+@settings(max_examples=20, deadline=None, database=None)
+@given(st.lists(TOKENS, min_size=1, max_size=10))
+def test_command_line_never_shows_a_traceback(argv):
+    """Random command lines (tiny sizes: at most 20 points and 20 generations are asked for):
+    exit 0, or 2 with one line on stderr; never a traceback."""
+    code, _, err = run_command(cli.main, argv, seconds=30)
+    assert_clean_exit("empirical", argv, code, err)
+    assert FOREIGN.read_text() == '{"my": "data"}\n'  # never rewritten
+
+
+@pytest.mark.parametrize("command", ["loop", "sweep"])
+@pytest.mark.parametrize("what", sorted(PATHS))
+def test_unusable_outputs_are_refused_in_one_line_before_computing(command, what):
+    """10^4 generations of 10^6 points would take hours: an answer within seconds shows the
+    output was checked first."""
+    path, word = PATHS[what]
+    scenario = ["--scenario", "replace", "--N", "1000000"]
+    if command == "sweep":
+        scenario = ["--scenario", "replace:N=1000000"]
+    argv = [command, *scenario, "--generations", "10000", "--output", path]
+    start = time.perf_counter()
+    code, out, err = run_command(cli.main, argv, seconds=30)
+    assert time.perf_counter() - start < 20
+    assert_clean_exit("empirical", argv, code, err)
+    assert code == 2 and out == "" and word in err, err
+    assert FOREIGN.read_text() == '{"my": "data"}\n'
 
 
 def test_the_safety_page_lists_every_fuzzed_entry_point():
