@@ -193,3 +193,16 @@ def test_a_two_dimensional_loop_with_the_default_sampler_refuses_at_once_with_th
             seed=0,
         )
     assert time.perf_counter() - start < 5.0
+
+
+def test_sample_and_fit_need_a_generator():
+    """Issue 12: sample(3, rng=None) raised AttributeError deep in the sampler."""
+    model = DiffusionModel(width=8, steps=5, draws=2, sampler="ode")
+    with pytest.raises(TypeError, match="rng"):
+        model.fit(np.zeros((5, 1)), None)
+    model.fit(np.random.default_rng(0).normal(size=(20, 1)), np.random.default_rng(0))
+    for bad in (None, 0, "seed"):
+        with pytest.raises(TypeError, match="rng"):
+            model.sample(3, rng=bad)
+    with pytest.raises(ValueError, match="size"):
+        model.sample(10**9, np.random.default_rng(0))

@@ -182,3 +182,10 @@ def test_even_weights_spell_accumulate_subsample():
     assert scenario_from_dict(even.to_dict()) == even
     with pytest.raises(TypeError, match="sequences"):
         Custom(50, "even")
+
+
+def test_custom_weights_of_the_wrong_kind_are_refused_by_name():
+    """Issue 12: weights_table None or a flat list raised AttributeError."""
+    for bad in (None, [1, 2], 5, "ab"):
+        with pytest.raises((TypeError, ValueError), match="weights_table"):
+            Custom(sizes=(10, 10), weights_table=bad)
