@@ -42,6 +42,7 @@ from empirical import (
     bounded,
     cli,
     curves,
+    experiments,
     figures,
     frames,
     grid,
@@ -59,19 +60,52 @@ from empirical import (
     tv,
     verify,
 )
-from empirical.cli import components, execute, values
+from empirical.cli import checks, commands, components, execute, tables, values
+from empirical.diffusion import density, features, process, sampling, study, training
 from empirical.diffusion import model as diffusion_model
-from empirical.diffusion import process
+from empirical.experiments import (
+    accumulation,
+    bounds_curves,
+    common,
+    diffusion_loops,
+    early_stopping,
+    kde_loops,
+    real_share,
+    synthetic_amount,
+    theorem1,
+    threshold,
+)
+from empirical.experiments import stopping as stopping_experiment
 
 matplotlib.use("Agg")
 
 MODULES = (
+    accumulation,
     bounded,
+    bounds_curves,
+    checks,
     cli,
+    commands,
+    common,
     components,
     curves,
+    density,
+    diffusion_loops,
     diffusion_model,
+    early_stopping,
     execute,
+    experiments,
+    features,
+    kde_loops,
+    real_share,
+    sampling,
+    stopping_experiment,
+    study,
+    synthetic_amount,
+    tables,
+    theorem1,
+    threshold,
+    training,
     figures,
     frames,
     grid,
@@ -110,6 +144,10 @@ TRUTH_COMPONENT = spec.TRUTHS.component("gaussian", mean=0.0)
 SPEC = spec.RunSpec(scenarios.Replace(N=20), KDE_COMPONENT, TRUTH_COMPONENT, 2, 0, grid_points=65)
 RECORDS = loop.run(SPEC)
 RUNS = [r for seed in range(10) for r in loop.run(dataclasses.replace(SPEC, seed=seed))]
+TINY = dict(steps=5, draws=2, sampler="ode")  # a diffusion model fitted in a millisecond
+LEARN = study.learning_errors([20, 40, 80], [8], [1.0, 10.0], [0, 1], **TINY)
+KL_FIT = study.fit_theorem_terms(LEARN, "kl")
+SETTINGS = experiments.Settings(Path(tempfile.mkdtemp(prefix="empirical-fuzz-report-")), "quick")
 WORKDIR = Path(tempfile.mkdtemp(prefix="empirical-fuzz-"))  # files go here, never in the repo
 RECORDS_FILE = WORKDIR / "records.jsonl"
 records.write_jsonl(RECORDS_FILE, RECORDS)
@@ -590,6 +628,93 @@ ENTRIES: dict[str, Entry] = {
         {"path": None, "N": 20, "lam": 0.5, "bandwidth": 0.3, "generations": 1, "seeds": 1},
         ("N", "lam", "bandwidth", "generations", "seeds"),
     ),
+    # the diffusion study (tiny: widths of 8, five steps)
+    "empirical.diffusion.study.learning_errors": Entry(
+        lambda sizes, widths, taus, seeds: study.learning_errors(
+            sizes, widths, taus, seeds, **TINY
+        ),
+        {"sizes": [20], "widths": [8], "taus": [1.0], "seeds": [0]},
+        ("sizes", "widths", "taus", "seeds"),
+        names={k: (k, k[:-1], "size", "width") for k in ("sizes", "widths", "taus", "seeds")},
+    ),
+    "empirical.diffusion.study.early_stopping_runs": Entry(
+        lambda taus, seeds, generations, n: study.early_stopping_runs(
+            taus, seeds, generations, n, width=8, **TINY
+        ),
+        {"taus": {"a": 1.0}, "seeds": [0], "generations": 1, "n": 20},
+        ("taus", "seeds", "generations", "n"),
+        names={"taus": ("taus", "tau"), "seeds": ("seeds", "seed"), "n": ("n", "N")},
+    ),
+    "empirical.diffusion.study.measured_rate": Entry(
+        study.measured_rate, {"records": LEARN, "width": 8}, ("records", "width")
+    ),
+    "empirical.diffusion.study.optimal_tau": Entry(
+        study.optimal_tau, {"records": LEARN}, ("records",)
+    ),
+    "empirical.diffusion.study.fit_theorem_terms": Entry(
+        study.fit_theorem_terms, {"records": LEARN, "quantity": "kl"}, ("records", "quantity")
+    ),
+    "empirical.diffusion.study.calibrated_error_model": Entry(
+        study.calibrated_error_model,
+        {"fit": KL_FIT, "M": 8, "tau": 1.0, "provenance": "calibrated on a test"},
+        ("fit", "M", "tau", "provenance"),
+    ),
+    "empirical.diffusion.training.check_tau": Entry(
+        training.check_tau,
+        {"tau": 1.0},
+        ("tau",),
+        infinity=np.inf,  # inf: least squares
+    ),
+    "empirical.diffusion.features.RandomFeatures.draw": Entry(
+        features.RandomFeatures.draw,
+        {"width": 8, "dim": 1, "rng": np.random.default_rng(0), "bias_scale": 1.0},
+        ("width", "dim", "rng", "bias_scale"),
+    ),
+    # the report's experiments
+    "empirical.experiments.Settings": Entry(
+        experiments.Settings,
+        {"out": SETTINGS.out, "scale": "quick", "jobs": 1},
+        ("out", "scale", "jobs"),
+    ),
+    "empirical.experiments.Table": Entry(
+        experiments.Table,
+        {"name": "t", "columns": ["a"], "rows": [[1]], "caption": "", "shown_rows": None},
+        ("name", "columns", "rows", "caption", "shown_rows"),
+    ),
+    "empirical.experiments.Claim": Entry(
+        experiments.Claim,
+        {"claim": "c", "figure": "f", "numbers": "1", "outcome": "supported"},
+        ("claim", "figure", "numbers", "outcome"),
+    ),
+    "empirical.experiments.Section": Entry(
+        experiments.Section,
+        {"title": "t", "paragraphs": ["p"], "tables": (), "figures": {}, "claims": ()},
+        ("title", "paragraphs", "tables", "figures", "claims"),
+    ),
+    "empirical.experiments.Experiment": Entry(
+        experiments.Experiment,
+        {"name": "e", "specs": lambda settings: [], "analyse": lambda records, settings: None},
+        ("name",),
+        names={"name": "name"},
+    ),
+    "empirical.experiments.describe_runs": Entry(
+        experiments.describe_runs, {"records": RECORDS}, ("records",)
+    ),
+    "empirical.experiments.real_share.welch_interval": Entry(
+        real_share.welch_interval,
+        {
+            "a": np.array([0.1, 0.2, 0.3]),
+            "b": np.array([0.2, 0.1, 0.4]),
+            "failure_probability": 0.05,
+        },
+        ("a", "b", "failure_probability"),
+    ),
+    "empirical.experiments.bounds_curves.scenarios": Entry(
+        bounds_curves.scenarios, {"n": 20}, ("n",), names={"n": ("n", "N")}
+    ),
+    "empirical.experiments.diffusion_loops.density_points": Entry(
+        diffusion_loops.density_points, {"truth": GAUSS}, ("truth",)
+    ),
     # the command line's building blocks (main is fuzzed with argument lists below)
     "empirical.cli.components.scenario_parameters": Entry(
         components.scenario_parameters, {"name": "replace"}, ("name",), names={"name": "scenario"}
@@ -616,7 +741,98 @@ ENTRIES: dict[str, Entry] = {
 RECORD_TYPE = "a result record the package builds"
 KERNEL = "a numeric kernel of DiffusionModel, called with the arrays the model built and checked"
 ARGV = "parses the text argparse gives main (fuzzed through main)"
+CHECK_COMMAND = "checks or formats the records the check command read (fuzzed through main)"
+NAMESPACE = "reads an argparse Namespace (fuzzed through main)"
+OUTPUT_DENSITY = "the sampler's output density DiffusionModel builds from its own score and grid"
+STUDY_RECORDS = "judges or draws the records of the study's own runners (fuzzed above)"
+EXPERIMENT = "an experiment's own grid, analysis or table of its own records (run by the report)"
+REPORT = "takes the report's own Experiment and Settings"
 NOT_FUZZED: dict[str, str] = {
+    "empirical.cli.checks.kde_bound": CHECK_COMMAND,
+    "empirical.cli.checks.kde_inputs": CHECK_COMMAND,
+    "empirical.cli.checks.level1_lines": CHECK_COMMAND,
+    "empirical.cli.checks.level2_table": CHECK_COMMAND,
+    "empirical.cli.checks.outcome": CHECK_COMMAND,
+    "empirical.cli.checks.read_checked": CHECK_COMMAND,
+    "empirical.cli.checks.render": CHECK_COMMAND,
+    "empirical.cli.checks.run_table": CHECK_COMMAND,
+    "empirical.cli.checks.theorem_r": CHECK_COMMAND,
+    "empirical.cli.checks.verdict_lines": CHECK_COMMAND,
+    "empirical.cli.commands.run_check": NAMESPACE,
+    "empirical.cli.commands.run_loop": NAMESPACE,
+    "empirical.cli.commands.run_report": NAMESPACE,
+    "empirical.cli.commands.run_sweep": NAMESPACE,
+    "empirical.cli.tables.Configurations": CHECK_COMMAND,
+    "empirical.cli.tables.component_text": CHECK_COMMAND,
+    "empirical.cli.tables.configuration_text": CHECK_COMMAND,
+    "empirical.cli.tables.g": CHECK_COMMAND,
+    "empirical.cli.tables.generation_table": CHECK_COMMAND,
+    "empirical.cli.tables.sweep_table": CHECK_COMMAND,
+    "empirical.cli.tables.table": CHECK_COMMAND,
+    "empirical.diffusion.density.Pushforward1D": OUTPUT_DENSITY,
+    "empirical.diffusion.density.Pushforward1D.cdf": OUTPUT_DENSITY,
+    "empirical.diffusion.density.Pushforward1D.outside_mass": OUTPUT_DENSITY,
+    "empirical.diffusion.density.Pushforward1D.pdf": OUTPUT_DENSITY,
+    "empirical.diffusion.density.PushforwardNewton": OUTPUT_DENSITY,
+    "empirical.diffusion.density.PushforwardNewton.invert": OUTPUT_DENSITY,
+    "empirical.diffusion.density.PushforwardNewton.pdf": OUTPUT_DENSITY,
+    "empirical.diffusion.density.SDEGridDensity1D": OUTPUT_DENSITY,
+    "empirical.diffusion.density.SDEGridDensity1D.outside_mass": OUTPUT_DENSITY,
+    "empirical.diffusion.density.SDEGridDensity1D.pdf": OUTPUT_DENSITY,
+    "empirical.diffusion.features.RandomFeatureScore": KERNEL,
+    "empirical.diffusion.features.RandomFeatureScore.__call__": KERNEL,
+    "empirical.diffusion.features.RandomFeatureScore.jacobian": KERNEL,
+    "empirical.diffusion.features.RandomFeatureScore.pieces": KERNEL,
+    "empirical.diffusion.features.RandomFeatures": KERNEL,
+    "empirical.diffusion.features.RandomFeatures.__call__": KERNEL,
+    "empirical.diffusion.features.RandomFeatures.biases": KERNEL,
+    "empirical.diffusion.features.RandomFeatures.preactivations": KERNEL,
+    "empirical.diffusion.features.time_embedding": KERNEL,
+    "empirical.diffusion.sampling.Score": KERNEL,
+    "empirical.diffusion.sampling.Score.__call__": KERNEL,
+    "empirical.diffusion.sampling.Score.jacobian": KERNEL,
+    "empirical.diffusion.sampling.ode_flow": KERNEL,
+    "empirical.diffusion.sampling.ode_flow_by_pieces": KERNEL,
+    "empirical.diffusion.sampling.ode_flow_with_jacobian": KERNEL,
+    "empirical.diffusion.sampling.ode_step": KERNEL,
+    "empirical.diffusion.sampling.sde_drift_step": KERNEL,
+    "empirical.diffusion.sampling.sde_sample": KERNEL,
+    "empirical.diffusion.sampling.sde_sample_by_pieces": KERNEL,
+    "empirical.diffusion.study.early_stopping_figure": STUDY_RECORDS,
+    "empirical.diffusion.study.early_stopping_verdict": STUDY_RECORDS,
+    "empirical.diffusion.study.theorem_figure": STUDY_RECORDS,
+    "empirical.diffusion.training.NormalEquations": KERNEL,
+    "empirical.diffusion.training.NormalEquations.loss": KERNEL,
+    "empirical.diffusion.training.assemble": KERNEL,
+    "empirical.diffusion.training.flow_from_spectrum": KERNEL,
+    "empirical.diffusion.training.gradient_descent": KERNEL,
+    "empirical.diffusion.training.gradient_flow": KERNEL,
+    "empirical.diffusion.training.posterior_noise": KERNEL,
+    "empirical.diffusion.training.weighted_score_error": KERNEL,
+    "empirical.experiments.Experiment.runner": "the default runner, empirical.loop.run (fuzzed)",
+    "empirical.experiments.Settings.pick": "picks one of the three values an experiment gives",
+    "empirical.experiments.bounds_curves.analyse": EXPERIMENT,
+    "empirical.experiments.bounds_curves.specs": EXPERIMENT,
+    "empirical.experiments.common.count_verdicts": EXPERIMENT,
+    "empirical.experiments.common.counts_text": EXPERIMENT,
+    "empirical.experiments.common.level1_table": EXPERIMENT,
+    "empirical.experiments.common.outcome": EXPERIMENT,
+    "empirical.experiments.diffusion_loops.analyse": EXPERIMENT,
+    "empirical.experiments.diffusion_loops.run_with_densities": (
+        "runs one of the experiment's own specs (checked as by loop.run)"
+    ),
+    "empirical.experiments.diffusion_loops.specs": EXPERIMENT,
+    "empirical.experiments.kde_loops.analyse": EXPERIMENT,
+    "empirical.experiments.kde_loops.sizes": EXPERIMENT,
+    "empirical.experiments.kde_loops.specs": EXPERIMENT,
+    "empirical.experiments.pending": REPORT,
+    "empirical.experiments.records_path": REPORT,
+    "empirical.experiments.run_experiment": REPORT,
+    "empirical.experiments.stopping.analyse": EXPERIMENT,
+    "empirical.experiments.stopping.specs": EXPERIMENT,
+    "empirical.experiments.theorem1.learning_records": EXPERIMENT,
+    "empirical.experiments.threshold.analyse": EXPERIMENT,
+    "empirical.experiments.threshold.specs": EXPERIMENT,
     "empirical.cli.values.shorten": ARGV,
     "empirical.cli.values.split_top": ARGV,
     "empirical.cli.values.parse_value": ARGV,
