@@ -2,7 +2,8 @@
 
 Public API: ``write_jsonl(path, records)``, ``read_jsonl(path) -> list[dict]``,
 ``read_records(path) -> list[dict]`` (a records file, checked line by line),
-``append_records(path, records)`` and ``RecordsFileError``.
+``append_records(path, records)``, ``check_records(value)`` (a list of mappings, or a refusal
+naming it) and ``RecordsFileError``. Paths are text or ``os.PathLike`` (``bounds.validate.path``).
 
 A records file is ours when every non-blank line is a JSON object with a ``key`` and a ``spec``
 (what ``empirical.loop`` writes); anything else is a foreign file, never rewritten: writing to it
@@ -24,6 +25,7 @@ from bounds.io import write_text_atomic
 __all__ = [
     "RecordsFileError",
     "append_records",
+    "check_records",
     "is_record",
     "read_jsonl",
     "read_records",

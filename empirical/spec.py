@@ -37,8 +37,10 @@ __all__ = [
     "SUBSAMPLE_RULES",
     "TRUTHS",
     "Component",
+    "MAX_GENERATIONS",
     "Registry",
     "RunSpec",
+    "check_sequence",
     "plain",
 ]
 

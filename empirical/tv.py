@@ -13,6 +13,8 @@ Public API:
 - ``integrate(values, grid)``: the tensor trapezoid rule.
 - ``tv_on_grid(p_values, q_values, grid) -> (value, quadrature_error)``.
 - ``outside_mass(density, grid, values)``: mass of the density outside the grid's box.
+- ``check_grid(grid)``, ``check_density(name, density)``, ``check_values(name, values, grid)``:
+  the checks of these arguments, shared by ``empirical.metrics`` and the densities.
 
 Error accounting of the quadrature estimate (all reported in ``TVEstimate.error``):
 the rule integrates |p - q| / 2 exactly on each cell for the linear interpolant of p - q along
