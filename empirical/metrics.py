@@ -85,6 +85,8 @@ def nll(model: object, points: object) -> Estimate:
     """Mean negative log-likelihood -(1/n) sum_j log p(x_j); error = sd / sqrt(n), the standard
     error over test sets of the same size. +inf when p(x_j) = 0 at some point."""
     dim = check_density("model", model)
+    if not any(callable(getattr(model, f, None)) for f in ("pdf", "logpdf")):
+        raise TypeError(f"model must have pdf or logpdf, got {validate.shown(model)}")
     x = validate.array("points", points)
     if x.ndim == 1:
         x = x[:, None] if dim == 1 else x[None, :]

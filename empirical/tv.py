@@ -159,12 +159,14 @@ def check_grid(grid: object, dim: int | None = None) -> Grid:
 
 
 def check_density(name: str, density: object, dim: int | None = None) -> int:
-    """The dimension of ``density`` (an object with an int ``dim`` >= 1 and ``pdf``), which
-    must be ``dim`` when given; else raise naming ``name``."""
+    """The dimension of ``density`` (an object with an int ``dim`` >= 1 and ``pdf``, or only
+    ``grid_pdf`` for a density known on grids), which must be ``dim`` when given; else raise
+    naming ``name``."""
     if dim is not None:
         dim = validate.whole("dim", dim, minimum=1)
     own = getattr(density, "dim", None)
-    if not callable(getattr(density, "pdf", None)) or not isinstance(own, numbers.Integral):
+    values = any(callable(getattr(density, f, None)) for f in ("pdf", "grid_pdf"))
+    if not values or not isinstance(own, numbers.Integral):
         raise TypeError(
             f"{name} must be a density (with dim and pdf), got {validate.shown(density)}"
         )
@@ -341,6 +343,11 @@ def tv_monte_carlo(
     ``confidence`` interval (the summand lies in [0, 1], so its sd is at most 1/2).
     """
     check_density("q", q, check_density("p", p))
+    if not callable(getattr(p, "sample", None)):
+        raise TypeError(f"p must be a density with sample(size, rng), got {validate.shown(p)}")
+    for name, density in (("p", p), ("q", q)):
+        if not any(callable(getattr(density, f, None)) for f in ("pdf", "logpdf")):
+            raise TypeError(f"{name} must have pdf or logpdf, got {validate.shown(density)}")
     samples = validate.size("samples", samples, minimum=2)
     confidence = validate.real("confidence", confidence, 0.0, 1.0, low_open=True, high_open=True)
     rng = check_rng(rng)

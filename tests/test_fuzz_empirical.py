@@ -627,6 +627,7 @@ ENTRIES: dict[str, Entry] = {
         lambda path, **kw: figures.kde_replace_vs_proportion(_fresh("k.png"), **kw),
         {"path": None, "N": 20, "lam": 0.5, "bandwidth": 0.3, "generations": 1, "seeds": 1},
         ("N", "lam", "bandwidth", "generations", "seeds"),
+        timeout=20.0,  # two loops; h = 2^63 widens the grid often (1.7 s on a quiet machine)
     ),
     # the diffusion study (tiny: widths of 8, five steps)
     "empirical.diffusion.study.learning_errors": Entry(
