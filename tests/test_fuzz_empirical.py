@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 from bounds import errors, scenarios
 from empirical import (
     bounded,
+    choices,
     cli,
     curves,
     experiments,
@@ -84,6 +85,7 @@ MODULES = (
     bounded,
     bounds_curves,
     checks,
+    choices,
     cli,
     commands,
     common,
@@ -128,14 +130,14 @@ MODULES = (
 
 # --------------------------------------------------------------------------- fixtures of calls
 
-RNG_SEED = 0
 X1 = np.random.default_rng(0).normal(size=(20, 1))
 GAUSS = truths.Gaussian(mean=0.0)
 MIXTURE = truths.GaussianMixture(weights=[0.5, 0.5], means=[-1.0, 1.0], covs=0.5)
 BLOBS = truths.Blobs(centers=2, dim=1)
 BUMP = bounded.Bump()
 FITTED_KDE = kde.KDE(0.3).fit(X1)
-DIFFUSION = dict(width=8, steps=5, draws=2, sampler="ode")
+TINY = dict(steps=5, draws=2, sampler="ode")  # a diffusion model fitted in a millisecond
+DIFFUSION = dict(width=8, **TINY)
 FITTED_DIFFUSION = diffusion_model.DiffusionModel(**DIFFUSION).fit(X1, np.random.default_rng(0))
 GRID = tv.Grid(-6.0, 6.0, (65,))
 GRID_VALUES = GAUSS.grid_pdf(GRID)[0]
@@ -144,7 +146,6 @@ TRUTH_COMPONENT = spec.TRUTHS.component("gaussian", mean=0.0)
 SPEC = spec.RunSpec(scenarios.Replace(N=20), KDE_COMPONENT, TRUTH_COMPONENT, 2, 0, grid_points=65)
 RECORDS = loop.run(SPEC)
 RUNS = [r for seed in range(10) for r in loop.run(dataclasses.replace(SPEC, seed=seed))]
-TINY = dict(steps=5, draws=2, sampler="ode")  # a diffusion model fitted in a millisecond
 LEARN = study.learning_errors([20, 40, 80], [8], [1.0, 10.0], [0, 1], **TINY)
 KL_FIT = study.fit_theorem_terms(LEARN, "kl")
 SETTINGS = experiments.Settings(Path(tempfile.mkdtemp(prefix="empirical-fuzz-report-")), "quick")
