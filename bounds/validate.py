@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -243,3 +245,13 @@ def parse_real(
     if not math.isfinite(value):
         raise ValueError(f"{name} must be {allowed}, got {shown(text)}")
     return real(name, value, low, high, low_open=low_open, high_open=high_open)
+
+
+def path(name: str, value: object) -> Path:
+    """Return ``value`` (text or ``os.PathLike``, not empty, no NUL) as a Path; an integer
+    (which ``open`` would take for a file descriptor), bytes or anything else is refused."""
+    if isinstance(value, bytes) or not isinstance(value, str | os.PathLike) or str(value) == "":
+        raise TypeError(f"{name} must be a file path (text), got {shown(value)}")
+    if "\0" in str(value):
+        raise ValueError(f"{name} must be a file path without NUL characters, got {shown(value)}")
+    return Path(value)

@@ -59,9 +59,7 @@ class Bump:
     radius: float = 1.0
 
     def __post_init__(self) -> None:
-        center = np.atleast_1d(np.asarray(self.center, dtype=float))
-        if center.ndim != 1 or not np.all(np.isfinite(center)):
-            raise ValueError(f"center must be a finite number or vector, got {self.center!r}")
+        center = validate.vector("center", self.center)
         object.__setattr__(self, "center", center)
         object.__setattr__(self, "radius", validate.positive("radius", self.radius))
 

@@ -26,6 +26,8 @@ from bounds import Proportion, Replace, validate
 from bounds.io import write_atomic
 from empirical.kde import KDE
 from empirical.loop import run_loop
+from empirical.records import check_records
+from empirical.spec import check_sequence
 from empirical.truths import Gaussian
 
 __all__ = [
@@ -42,9 +44,14 @@ __all__ = [
 
 _TV_ONE = {"color": "grey", "ls": ":", "lw": 1.2, "label": "TV = 1 (above: vacuous)"}
 
+MAX_SEEDS = 10_000  # kde_replace_vs_proportion: seeds averaged
+MAX_INCHES = 200.0  # a figure side: matplotlib refuses figures of 2^16 pixels or more
+
 
 def new_figure(width: float = 6.0, height: float = 4.0) -> Figure:
-    """A figure on an Agg canvas (no pyplot, no global state)."""
+    """A figure on an Agg canvas (no pyplot, no global state); sizes in inches."""
+    width = validate.real("width", width, 0.0, MAX_INCHES, low_open=True)
+    height = validate.real("height", height, 0.0, MAX_INCHES, low_open=True)
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
     return fig
@@ -52,14 +59,50 @@ def new_figure(width: float = 6.0, height: float = 4.0) -> Figure:
 
 def save(figure: Figure, path: str | os.PathLike) -> Path:
     """Write ``figure`` as PNG to ``path`` atomically (a reader never sees half a file)."""
+    if not isinstance(figure, Figure):
+        raise TypeError(f"figure must be a matplotlib Figure, got {validate.shown(figure)}")
     return write_atomic(
         path, lambda tmp: figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
     )
 
 
+def _numbers(name: str, values: object) -> np.ndarray:
+    """Real numbers to draw (NaN and inf allowed: they are left out of the picture)."""
+    if isinstance(values, str | bytes | bool) or values is None:
+        raise TypeError(f"{name} must be numbers, got {validate.shown(values)}")
+    try:
+        if np.iscomplexobj(np.asarray(values)):
+            raise TypeError(f"{name} must be real numbers, got {validate.shown(values)}")
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"{name} must be numbers, got {validate.shown(values)}") from None
+
+
+def _curve(name: str, values: object, size: int | None = None, low: float = -np.inf) -> np.ndarray:
+    """A 1-d array of finite numbers (of ``size`` entries when given) to draw."""
+    arr = validate.array(name, values, ndim=1, low=low)
+    if size is not None and arr.size != size:
+        raise ValueError(f"{name} must hold {size} values, got {arr.size}")
+    return arr
+
+
+def _mapping(name: str, value: object, empty: bool = True):
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping, got {validate.shown(value)}")
+    if not value and not empty:
+        raise ValueError(f"{name} must hold at least one entry, got {{}}")
+    return value.items()
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be text, got {validate.shown(value)}")
+    return value
+
+
 def value_scale(values: object) -> str:
     """ "linear" if the positive values shown span at most a decade (max <= 10 min), else "log"."""
-    finite = np.asarray(values, dtype=float)
+    finite = _numbers("values", values)
     finite = finite[np.isfinite(finite) & (finite > 0)]
     if finite.size == 0 or finite.max() <= 10 * finite.min():
         return "linear"
@@ -81,7 +124,13 @@ def bound_curves(
     """Theorem R's bound B_i against generation i, one panel per scenario (each on the scale
     its own values need), its finite limit as i -> oo dashed where given, TV = 1 drawn where a
     curve or its limit reaches it; values drawn as they are."""
-    limits = {} if limits is None else limits
+    i = _curve("i", i)
+    values = {
+        name: _curve(f"values[{name!r}]", c, i.size)
+        for name, c in _mapping("values", values, empty=False)
+    }
+    limits = dict(_mapping("limits", {} if limits is None else limits))
+    title = _text("title", title)
     fig = new_figure(8.0, 6.0)
     axes = fig.subplots(2, (len(values) + 1) // 2, squeeze=False).ravel()
     for k, (ax, (name, curve)) in enumerate(zip(axes, values.items(), strict=False)):
@@ -112,6 +161,17 @@ def threshold_curves(
 ) -> Figure:
     """B_i(m) against m/n (log axis) for a few generations i, each threshold m*_i marked at
     (m*_i/n, B_i(m*_i)), TV = 1 drawn where a curve reaches it."""
+    ratios = _curve("ratios", ratios, low=0.0)
+    curves = {
+        i: _curve(f"curves[{i!r}]", c, ratios.size)
+        for i, c in _mapping("curves", curves, empty=False)
+    }
+    peaks = dict(_mapping("peaks", peaks))
+    for i in curves:
+        if i not in peaks:
+            raise ValueError(f"peaks must hold a peak (m*/n, B) for every curve, not for {i!r}")
+        peaks[i] = tuple(_curve(f"peaks[{i!r}]", peaks[i], 2))
+    title = _text("title", title)
     fig = new_figure()
     ax = fig.add_subplot()
     for k, (i, curve) in enumerate(curves.items()):
@@ -135,6 +195,12 @@ def delta_by_generation(
 ) -> Figure:
     """Mean delta_i over the runs of each group of records (band: min-max over those runs), and
     a bound per group where given (dashed, same colour, its own legend entry)."""
+    records = {
+        name: check_records(rows, f"records[{name!r}]")
+        for name, rows in _mapping("records", records, empty=False)
+    }
+    bound = {name: _curve(f"bound[{name!r}]", c) for name, c in _mapping("bound", bound)}
+    title = _text("title", title)
     fig = new_figure(6.5, 4.5)
     ax = fig.add_subplot()
     shown: list[float] = []
@@ -167,6 +233,13 @@ def densities(
 ) -> Figure:
     """Densities on the points ``x``: each (label, values) of ``curves`` in viridis order, the
     truth dashed black."""
+    x = _curve("x", x)
+    truth = _curve("truth", truth, x.size)
+    pairs = check_sequence("curves", curves)
+    if not all(isinstance(pair, tuple | list) and len(pair) == 2 for pair in pairs):
+        raise TypeError(f"curves must be (label, values) pairs, got {validate.shown(curves)}")
+    curves = [(str(label), _curve(f"curves[{k}]", v, x.size)) for k, (label, v) in enumerate(pairs)]
+    title = _text("title", title)
     fig = new_figure()
     ax = fig.add_subplot()
     cmap = matplotlib.colormaps["viridis"]
@@ -199,7 +272,8 @@ def kde_replace_vs_proportion(
     ``replace`` and ``proportion(lam)``: the mean over ``seeds`` seeds, with the min-max band.
     Under replace the population variance s^2 + i h^2 grows without limit; with real data it
     stays below s^2 + h^2 / lam, so delta levels off."""
-    seeds = validate.whole("seeds", seeds, minimum=1)
+    N = validate.size("N", N)
+    seeds = validate.size("seeds", seeds, maximum=MAX_SEEDS)
     truth = Gaussian(0.0, 1.0) if truth is None else truth
     runs = {
         str(scenario): [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from empirical.records import read_records
+from empirical.records import check_records, read_records
 
 __all__ = ["to_frame"]
 
@@ -57,4 +57,4 @@ def to_frame(records: Iterable[Mapping] | str | os.PathLike):
         ) from None
     if isinstance(records, str | os.PathLike):
         records = read_records(records)
-    return pandas.DataFrame([_row(r) for r in records])
+    return pandas.DataFrame([_row(r) for r in check_records(records)])

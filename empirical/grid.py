@@ -41,7 +41,7 @@ import numpy as np
 
 from bounds import validate
 from empirical.points import check_box, normal_box_z
-from empirical.tv import Grid
+from empirical.tv import Grid, check_grid
 
 __all__ = [
     "DEFAULT_MAX_POINTS",
@@ -61,10 +61,15 @@ _PHI_1 = math.exp(-0.5) / math.sqrt(2 * math.pi)
 def a_priori_error(spacing: object, length_scale: float) -> float:
     """sum_k phi(1) D_k^2 / s^2 (module docstring)."""
     s = validate.positive("length_scale", length_scale)
-    d = np.atleast_1d(np.asarray(spacing, dtype=float))
-    if d.ndim != 1 or not np.all(np.isfinite(d)) or np.any(d <= 0):
+    d = np.atleast_1d(validate.array("spacing", spacing, low=0.0, low_open=True))
+    if d.ndim != 1:
         raise ValueError(f"spacing must be finite numbers > 0, got {spacing!r}")
-    return float(np.sum(_PHI_1 * d * d) / (s * s))
+    error = float(np.sum(_PHI_1 * d * d) / (s * s))
+    if not math.isfinite(error):
+        raise ValueError(
+            f"spacing {d.tolist()} at length_scale {s:g} gives an error beyond the float range"
+        )
+    return error
 
 
 def length_scale_of(density: object) -> float:
@@ -72,7 +77,7 @@ def length_scale_of(density: object) -> float:
     scale = getattr(density, "length_scale", None)
     if scale is None:
         raise TypeError(
-            f"{type(density).__name__} has no length_scale: pass the scale of its features"
+            f"density {validate.shown(density)} has no length_scale: pass the scale of its features"
         )
     return validate.positive("length_scale", scale)
 
@@ -81,12 +86,14 @@ def _nodes_needed(lo: np.ndarray, hi: np.ndarray, length_scale: float, tol: floa
     """Node counts per axis with sum_k phi(1) D_k^2 / s^2 <= tol (equal D_k), each 1 mod 4 so
     that the grid and its halving (every other node) both have odd counts."""
     step = length_scale * math.sqrt(tol / (lo.size * _PHI_1))
-    cells = np.ceil((hi - lo) / step).astype(np.int64)
+    with np.errstate(over="ignore"):
+        cells = np.ceil(np.minimum((hi - lo) / step, 2.0**60)).astype(np.int64)  # no int overflow
     return 4 * np.maximum(1, -(-cells // 4)) + 1
 
 
 def check_resolution(grid: Grid, length_scale: float, tol: float) -> None:
     """Raise ValueError unless a_priori_error(grid.spacing, length_scale) <= tol."""
+    check_grid(grid)
     tol = validate.positive("tol", tol)
     error = a_priori_error(grid.spacing, length_scale)
     if error > tol:
@@ -108,6 +115,7 @@ def grid_for(
     """The coarsest grid on [lo, hi] (equal spacing on every axis, counts 1 mod 4) with
     a_priori_error <= ``tol``; ValueError if it needs more than ``max_points`` nodes
     (default ``DEFAULT_MAX_POINTS[d]``)."""
+    validate.array("lo", lo)
     lo_arr = np.atleast_1d(np.asarray(lo, dtype=float))
     lo_arr, hi_arr = check_box(lo_arr, hi, lo_arr.size)
     scale = validate.positive("length_scale", length_scale)
@@ -132,6 +140,7 @@ def refined_to_resolve(
     """``grid`` if a_priori_error(grid.spacing, length_scale) <= tol, else ``grid.refined()``
     (spacing halved, same box) as often as needed; ValueError if that passes ``max_points``
     (default ``DEFAULT_MAX_POINTS[d]``). Densities on the old grid must be evaluated again."""
+    check_grid(grid)
     scale = validate.positive("length_scale", length_scale)
     tol = validate.positive("tol", tol)
     cap = DEFAULT_MAX_POINTS.get(grid.dim, 10**7) if max_points is None else max_points
@@ -148,11 +157,16 @@ def spread_box(
     lo: object, hi: object, kernel_sd: float, generations: int, tail: float = 1e-10
 ) -> tuple[np.ndarray, np.ndarray]:
     """[lo - w, hi + w] with w = z sqrt(generations) kernel_sd, 2 d (1 - Phi(z)) = tail."""
+    validate.array("lo", lo)
     lo_arr = np.atleast_1d(np.asarray(lo, dtype=float))
     lo_arr, hi_arr = check_box(lo_arr, hi, lo_arr.size)
     sd = validate.positive("kernel_sd", kernel_sd)
-    generations = validate.whole("generations", generations, minimum=1)
+    generations = validate.size("generations", generations)
     width = normal_box_z(tail, lo_arr.size) * math.sqrt(generations) * sd
+    if not np.all(np.isfinite([*(lo_arr - width), *(hi_arr + width)])):
+        raise ValueError(
+            f"kernel_sd {sd:g} over {generations} generations spreads the box past the float range"
+        )
     return lo_arr - width, hi_arr + width
 
 
@@ -171,6 +185,8 @@ def loop_grid(
     ``start``, on the nodes of ``start`` refined to that tolerance (``refined_to_resolve``) and
     extended outwards by whole multiples of 4 cells per axis (so the halving of any sub-grid
     from a node 4 k is made of the grid's own nodes). ValueError past ``max_points``."""
+    if not callable(getattr(truth, "bounding_box", None)):
+        raise TypeError(f"truth must be a density with bounding_box, got {validate.shown(truth)}")
     lo, hi = spread_box(*truth.bounding_box(tail), kernel_sd, generations, tail)
     scale = min(length_scale_of(truth), validate.positive("kernel_sd", kernel_sd))
     if start is None:
@@ -179,8 +195,11 @@ def loop_grid(
         raise TypeError(f"start must be a Grid of dimension {lo.size}, got {start!r}")
     base = refined_to_resolve(start, scale, tol, max_points)
     step = base.spacing
-    below = 4 * np.maximum(0, np.ceil((base.lo - lo) / (4 * step))).astype(np.int64)
-    above = 4 * np.maximum(0, np.ceil((hi - base.hi) / (4 * step))).astype(np.int64)
+    with np.errstate(over="ignore"):  # capped below: no int overflow, refused by max_points
+        below, above = (
+            4 * np.clip(np.ceil(gap / (4 * step)), 0, 2.0**58).astype(np.int64)
+            for gap in (base.lo - lo, hi - base.hi)
+        )
     shape = tuple(int(n) for n in np.asarray(base.shape) + below + above)
     cap = DEFAULT_MAX_POINTS.get(lo.size, 10**7) if max_points is None else max_points
     if math.prod(shape) > validate.whole("max_points", cap, minimum=5):

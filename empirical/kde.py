@@ -30,9 +30,16 @@ import numpy as np
 from scipy import fft, special
 
 from bounds import validate
-from empirical.points import transform_rows
+from empirical.points import (
+    check_box,
+    check_rng,
+    check_size,
+    logsumexp_rows,
+    normal_box_z,
+    transform_rows,
+)
 from empirical.truths import as_points
-from empirical.tv import Grid, integrate
+from empirical.tv import Grid, check_grid, integrate
 
 __all__ = ["KDE"]
 
@@ -68,6 +75,11 @@ class KDE:
                 raise ValueError(f"bandwidth must be {allowed}, got {bandwidth!r}")
         else:
             bandwidth = validate.positive("bandwidth", bandwidth)
+            if not 0 < bandwidth * bandwidth < math.inf:  # h^2 is the kernel variance
+                raise ValueError(
+                    f"bandwidth must be in [1e-150, 1e+150] (its square is the kernel "
+                    f"variance), got {bandwidth!r}"
+                )
         self.bandwidth = bandwidth
 
     def get_params(self) -> dict[str, object]:
@@ -78,11 +90,14 @@ class KDE:
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X: object, rng: np.random.Generator | None = None) -> KDE:
-        """Store the data and the kernel covariance H (``rng`` is unused: fitting is exact)."""
-        X = np.asarray(X, dtype=float)
+        """Store the data and the kernel covariance H (``rng`` is unused: fitting is exact,
+        but it must be None or a Generator, as every model's ``fit`` takes)."""
+        if rng is not None:
+            check_rng(rng)
+        X = validate.array("X", X)
         if X.ndim == 1:
             X = X[:, None]
-        if X.ndim != 2 or X.shape[0] < 1 or not np.all(np.isfinite(X)):
+        if X.ndim != 2 or X.shape[0] < 1:
             raise ValueError(f"X must be a finite array of shape (N >= 1, d), got shape {X.shape}")
         d = X.shape[1]
         if isinstance(self.bandwidth, str):
@@ -123,7 +138,8 @@ class KDE:
                     z = pts[rows, k, None] - centres[None, :, k]
                     z /= sd
                     half = 0.5 * z
-                    half *= z  # in place: the numbers of 0.5 * z * z
+                    with np.errstate(over="ignore"):  # far points: -inf, kernel 0
+                        half *= z  # in place: the numbers of 0.5 * z * z
                     block -= half
                 yield rows, block
             return
@@ -152,18 +168,15 @@ class KDE:
         pts = as_points(x, self.dim)
         out = np.zeros(pts.shape[0])
         for rows, block in self._log_kernel_blocks(pts, self.data_):
-            top = block.max(axis=1)
-            block -= top[:, None]  # the block is ours: shifted and exponentiated in place
-            out[rows] = top + np.log(np.exp(block, out=block).sum(axis=1))
+            out[rows] = logsumexp_rows(block, axis=1, overwrite=True)  # -inf: all underflow
         return out - math.log(self.data_.shape[0]) - self._log_norm
 
     # -- sampling --------------------------------------------------------------------------
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """X_I + L z with I uniform on the data, L L' = H, z standard normal."""
         self._fitted()
-        size = validate.whole("size", size, minimum=0)
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        size = check_size(size)
+        rng = check_rng(rng)
         idx = rng.integers(0, self.data_.shape[0], size=size)
         z = rng.standard_normal((size, self.dim))
         if self._diagonal_sd is not None:  # the same numbers as z @ L' for a diagonal L
@@ -187,16 +200,14 @@ class KDE:
     def bounding_box(self, tail: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
         """Data range +- z sd_k (sd_k^2 = H_kk), z such that each kernel's outside mass <= tail."""
         self._fitted()
-        tail = validate.positive("tail", tail)
-        z = float(-special.ndtri(min(tail, 1.0) / (2 * self.dim)))
+        z = normal_box_z(min(validate.positive("tail", tail), 1.0), self.dim)
         half = z * np.sqrt(np.diag(self.covariance_))
         return self.data_.min(axis=0) - half, self.data_.max(axis=0) + half
 
     def outside_mass(self, lo: object, hi: object) -> float:
         """(1/N) sum_i sum_k P(outside [lo_k, hi_k] along k): a union bound, exact in d = 1."""
         self._fitted()
-        lo_arr = np.broadcast_to(np.asarray(lo, dtype=float), (self.dim,))
-        hi_arr = np.broadcast_to(np.asarray(hi, dtype=float), (self.dim,))
+        lo_arr, hi_arr = check_box(lo, hi, self.dim)
         sd = np.sqrt(np.diag(self.covariance_))
         total = 0.0
         for z in ((lo_arr - self.data_) / sd, (self.data_ - hi_arr) / sd):
@@ -227,10 +238,8 @@ class KDE:
         grid's box are added by the exact sum.
         """
         self._fitted()
-        if grid.dim != self.dim:
-            raise ValueError(f"grid must have dim {self.dim}, got {grid.dim}")
-        if method not in _METHODS:
-            raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+        check_grid(grid, self.dim)
+        method = validate.choice("method", method, _METHODS)
         if exact:
             return self.pdf(grid.points()).reshape(grid.shape), 0.0
         diagonal = self._diagonal_sd is not None

@@ -41,6 +41,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 import bounds
+from bounds import validate
 from bounds.scenarios import Scenario
 from empirical import metrics
 from empirical.records import write_jsonl
@@ -142,6 +143,8 @@ def run(spec: RunSpec, path: str | None = None) -> list[dict]:
     """Run ``spec``; return (and write to ``path`` as JSON lines) one record per generation."""
     if not isinstance(spec, RunSpec):
         raise TypeError(f"spec must be an empirical.spec.RunSpec, got {spec!r}")
+    if path is not None:
+        path = validate.path("path", path)
     return _simulate(spec, spec.model_factory(), spec.build_truth(), path)
 
 
@@ -161,6 +164,8 @@ def run_loop(
 ) -> list[dict]:
     """Run ``generations`` generations of the loop; return (and write to ``path`` as JSON lines)
     one record per generation. See the module docstring for what is drawn, measured and kept."""
+    if path is not None:
+        path = validate.path("path", path)
     _check_objects(scenario, model_factory, truth)
     first = model_factory()  # described for the spec, then trained as generation 1
     models = iter([first])

@@ -32,7 +32,15 @@ import numpy as np
 from scipy import linalg
 
 from bounds import validate
-from empirical.tv import Grid, evaluate, integrate, outside_mass
+from empirical.tv import (
+    Grid,
+    check_density,
+    check_grid,
+    check_values,
+    evaluate,
+    integrate,
+    outside_mass,
+)
 
 __all__ = [
     "Estimate",
@@ -59,10 +67,16 @@ class Estimate:
     outside: float = 0.0
 
 
+def _with_method(name: str, obj: object, method: str) -> None:
+    if not callable(getattr(obj, method, None)):
+        raise TypeError(f"{name} must be a density with {method}(), got {validate.shown(obj)}")
+
+
 def held_out_set(truth: object, size: int, seed: int) -> np.ndarray:
     """``size`` points of ``truth`` drawn with ``numpy.random.default_rng(seed)``: the same seed,
     the same points, whatever else a run draws."""
-    size = validate.whole("size", size, minimum=1)
+    _with_method("truth", truth, "sample")
+    size = validate.size("size", size)
     seed = validate.whole("seed", seed, minimum=0)
     return truth.sample(size, np.random.default_rng(seed))
 
@@ -70,10 +84,13 @@ def held_out_set(truth: object, size: int, seed: int) -> np.ndarray:
 def nll(model: object, points: object) -> Estimate:
     """Mean negative log-likelihood -(1/n) sum_j log p(x_j); error = sd / sqrt(n), the standard
     error over test sets of the same size. +inf when p(x_j) = 0 at some point."""
-    x = np.asarray(points, dtype=float)
+    dim = check_density("model", model)
+    if not any(callable(getattr(model, f, None)) for f in ("pdf", "logpdf")):
+        raise TypeError(f"model must have pdf or logpdf, got {validate.shown(model)}")
+    x = validate.array("points", points)
     if x.ndim == 1:
-        x = x[:, None] if model.dim == 1 else x[None, :]
-    if x.ndim != 2 or x.shape[0] < 2 or not np.all(np.isfinite(x)):
+        x = x[:, None] if dim == 1 else x[None, :]
+    if x.ndim != 2 or x.shape[0] < 2:
         raise ValueError(f"points must be a finite (n >= 2, d) array, got shape {np.shape(points)}")
     if hasattr(model, "logpdf"):
         logs = np.asarray(model.logpdf(x), dtype=float)
@@ -100,12 +117,8 @@ def _with_richardson(integrand: np.ndarray, grid: Grid) -> tuple[float, float]:
 
 
 def _prepare(p: np.ndarray, q: np.ndarray, grid: Grid):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    if p.shape != grid.shape or q.shape != grid.shape:
-        shapes = f"{p.shape}, {q.shape}"
-        raise ValueError(f"values must have the grid's shape {grid.shape}, got {shapes}")
-    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(q))) or np.any(p < 0) or np.any(q < 0):
-        raise ValueError("densities on the grid must be finite and >= 0")
+    grid = check_grid(grid)
+    p, q = check_values("p", p, grid), check_values("q", q, grid)
     support = p > 0
     return p, q, support, bool(np.any(support & (q == 0)))
 
@@ -115,6 +128,10 @@ def kl_on_grid(
 ) -> tuple[float, float]:
     """(int_box p log(p/q), its error): trapezoid rule, |I_D - I_2D| plus the first-order effect
     of the L1 errors ``p_error``, ``q_error`` (module docstring); +inf if q = 0 < p somewhere."""
+    p_error, q_error = (
+        validate.real("p_error", p_error, 0.0),
+        validate.real("q_error", q_error, 0.0),
+    )
     p, q, support, infinite = _prepare(p, q, grid)
     if infinite:
         return math.inf, math.inf
@@ -130,6 +147,10 @@ def chi2_on_grid(
     p: np.ndarray, q: np.ndarray, grid: Grid, p_error: float = 0.0, q_error: float = 0.0
 ) -> tuple[float, float]:
     """(int_box (p - q)^2 / q, its error), as ``kl_on_grid``; +inf if q = 0 < p somewhere."""
+    p_error, q_error = (
+        validate.real("p_error", p_error, 0.0),
+        validate.real("q_error", q_error, 0.0),
+    )
     p, q, support, infinite = _prepare(p, q, grid)
     if infinite:
         return math.inf, math.inf
@@ -144,8 +165,8 @@ def chi2_on_grid(
 
 
 def _on_grid(p: object, q: object, grid: Grid, rule, name: str) -> Estimate:
-    if not isinstance(grid, Grid):
-        raise TypeError(f"grid must be an empirical.tv.Grid, got {type(grid).__name__}")
+    check_density("p", p, check_grid(grid).dim)
+    check_density("q", q, grid.dim)
     p_values, p_err = evaluate(p, grid)
     q_values, q_err = evaluate(q, grid)
     value, error = rule(p_values, q_values, grid, p_err, q_err)
@@ -163,8 +184,8 @@ def chi2(p: object, q: object, grid: Grid) -> Estimate:
 
 
 def _psd(name: str, cov: object, dim: int) -> np.ndarray:
-    arr = np.atleast_2d(np.asarray(cov, dtype=float))
-    if arr.shape != (dim, dim) or not np.all(np.isfinite(arr)) or not np.allclose(arr, arr.T):
+    arr = np.atleast_2d(validate.array(name, cov))
+    if arr.shape != (dim, dim) or not np.allclose(arr, arr.T):
         raise ValueError(f"{name} must be a finite symmetric ({dim}, {dim}) matrix, got {cov!r}")
     if np.linalg.eigvalsh(arr)[0] < -1e-12 * max(1.0, float(np.abs(arr).max())):
         raise ValueError(f"{name} must be positive semi-definite, got {arr.tolist()}")
@@ -173,24 +194,29 @@ def _psd(name: str, cov: object, dim: int) -> np.ndarray:
 
 def w2_gaussian(mean1: object, cov1: object, mean2: object, cov2: object) -> float:
     """W2(N(m1, C1), N(m2, C2)) = sqrt(|m1 - m2|^2 + tr(C1 + C2 - 2 (C2^1/2 C1 C2^1/2)^1/2))."""
-    m1 = np.atleast_1d(np.asarray(mean1, dtype=float))
-    m2 = np.atleast_1d(np.asarray(mean2, dtype=float))
-    if m1.ndim != 1 or m1.shape != m2.shape or not np.all(np.isfinite(m1 - m2)):
-        raise ValueError(f"means must be finite vectors of one length, got {mean1!r}, {mean2!r}")
+    m1, m2 = validate.vector("mean1", mean1), validate.vector("mean2", mean2)
+    if m1.shape != m2.shape or not np.all(np.isfinite(m1 - m2)):
+        raise ValueError(f"mean1 and mean2 must be finite vectors of one length, got {m1}, {m2}")
     c1, c2 = _psd("cov1", cov1, m1.size), _psd("cov2", cov2, m1.size)
     root2 = linalg.sqrtm(c2).real
     cross = linalg.sqrtm(root2 @ c1 @ root2).real
     squared = float(np.sum((m1 - m2) ** 2) + np.trace(c1 + c2 - 2 * cross))
+    if not math.isfinite(squared):
+        raise ValueError("mean1, mean2, cov1 and cov2 give a W2 beyond the float range")
     return math.sqrt(max(squared, 0.0))
 
 
 def gelbrich_bound(p: object, q: object) -> float:
     """W2 between the Gaussians with the moments of p and q (``moments()``): a lower bound on
     W2(p, q) for any p, q (Gelbrich 1990), equal to it when both are Gaussian."""
+    _with_method("p", p, "moments")
+    _with_method("q", q, "moments")
     return w2_gaussian(*p.moments(), *q.moments())
 
 
 def moment_drift(p: object, q: object) -> dict[str, float]:
     """{"mean": |mean_p - mean_q| (Euclidean), "cov": ||cov_p - cov_q||_F}, exact moments."""
+    _with_method("p", p, "moments")
+    _with_method("q", q, "moments")
     (mp, cp), (mq, cq) = p.moments(), q.moments()
     return {"mean": float(np.linalg.norm(mp - mq)), "cov": float(np.linalg.norm(cp - cq))}

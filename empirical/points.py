@@ -8,6 +8,8 @@ split, rng)``, ``transform_rows(x, matrix)``, ``logsumexp_rows(logs, axis)``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import special
 
@@ -27,20 +29,20 @@ __all__ = [
 ]
 
 SPLITS = ("random", "even")
+MIN_TAIL = 1e-300  # the smallest box tail: 2 d (1 - Phi(z)) = 1e-300 gives z = 37
 
 
 def as_points(x: object, dim: int, name: str = "x") -> np.ndarray:
     """Return ``x`` as a finite float array of shape (k, dim); 1-D input is read as k points if
     dim == 1, else as one point."""
-    arr = np.asarray(x, dtype=float)
+    dim = validate.size("dim", dim)
+    arr = validate.array(name, x, min_size=0)
     if arr.ndim == 0 or (arr.ndim == 1 and dim == 1):
         arr = arr.reshape(-1, 1)
     elif arr.ndim == 1:
         arr = arr.reshape(1, -1)
     if arr.ndim != 2 or arr.shape[1] != dim:
-        raise ValueError(f"{name} must have shape (k, {dim}), got shape {np.shape(x)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got non-finite entries")
+        raise ValueError(f"{name} must have shape (k, dim) with dim {dim}, got shape {arr.shape}")
     return arr
 
 
@@ -51,48 +53,61 @@ def transform_rows(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.einsum("ni,ij->nj", x, matrix)
 
 
-def logsumexp_rows(logs: np.ndarray, axis: int) -> np.ndarray:
+def logsumexp_rows(logs: np.ndarray, axis: int, overwrite: bool = False) -> np.ndarray:
     """log sum exp along ``axis``, shifted by the maximum (finite if any term is); -inf where
-    every term is -inf."""
+    every term is -inf. With ``overwrite`` the shifted terms are formed in ``logs`` itself."""
     top = np.max(logs, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(top), top, 0.0)
+    terms = np.subtract(logs, shift, out=logs if overwrite else None)
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(logs - shift), axis=axis, keepdims=True)) + shift
+        out = np.log(np.sum(np.exp(terms, out=terms), axis=axis, keepdims=True)) + shift
     return np.squeeze(out, axis=axis)
 
 
 def check_size(size: object) -> int:
-    return validate.whole("size", size, minimum=0)
+    """A sample size in [0, ``validate.MAX_SIZE``] (the limit keeps an allocation possible)."""
+    return validate.size("size", size, minimum=0)
 
 
 def check_rng(rng: object) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise TypeError(f"rng must be a numpy.random.Generator, got {validate.shown(rng)}")
     return rng
 
 
+def _box_end(name: str, value: object, dim: int) -> np.ndarray:
+    arr = validate.array(name, value)
+    if arr.ndim == 0:
+        return np.full(dim, float(arr))
+    if arr.shape != (dim,):
+        raise ValueError(f"{name} must be a number or a vector of shape ({dim},), got {arr.shape}")
+    return arr
+
+
 def check_box(lo: object, hi: object, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    lo_arr = np.broadcast_to(np.asarray(lo, dtype=float), (dim,))
-    hi_arr = np.broadcast_to(np.asarray(hi, dtype=float), (dim,))
-    finite = np.all(np.isfinite(lo_arr)) and np.all(np.isfinite(hi_arr))
-    if not (finite and np.all(lo_arr < hi_arr)):
-        raise ValueError(f"box must satisfy lo < hi, finite, got lo={lo!r}, hi={hi!r}")
+    """(lo, hi) as finite vectors of length ``dim`` (a number is the same on every axis),
+    lo < hi on every axis."""
+    dim = validate.size("dim", dim)
+    lo_arr, hi_arr = _box_end("lo", lo, dim), _box_end("hi", hi, dim)
+    if not np.all(lo_arr < hi_arr):
+        raise ValueError(f"the box must have lo < hi on every axis, got lo={lo!r}, hi={hi!r}")
     return lo_arr, hi_arr
 
 
 def normal_box_z(tail: object, dim: int) -> float:
     """z with 2 d (1 - Phi(z)) = tail: the half-width in standard deviations of a box whose
-    outside mass is at most ``tail`` by the union bound over the d marginals."""
-    tail = validate.real("tail", tail, 0.0, 1.0)
-    if tail == 0:
-        raise ValueError("tail must be in (0, 1], got 0 (a Gaussian box has positive outside mass)")
-    return float(-special.ndtri(tail / (2 * dim)))
+    outside mass is at most ``tail`` by the union bound over the d marginals. ``tail`` below
+    ``MIN_TAIL`` is refused: z would pass the float range (inf at 5e-324)."""
+    dim = validate.size("dim", dim)
+    tail = validate.real("tail", tail, MIN_TAIL, 1.0)
+    z = float(-special.ndtri(tail / (2 * dim)))
+    if not math.isfinite(z):
+        raise ValueError(f"tail must be >= {MIN_TAIL:g} per axis for dim {dim}, got {tail!r}")
+    return z
 
 
 def check_split(split: object) -> str:
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    return str(split)
+    return validate.choice("split", split, SPLITS)
 
 
 def draw_labels(size: int, weights: np.ndarray, split: str, rng: np.random.Generator) -> np.ndarray:

@@ -18,7 +18,7 @@ import hashlib
 import inspect
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -37,28 +37,43 @@ __all__ = [
     "SUBSAMPLE_RULES",
     "TRUTHS",
     "Component",
+    "MAX_GENERATIONS",
     "Registry",
     "RunSpec",
+    "check_sequence",
     "plain",
 ]
 
 
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf}
+MAX_GENERATIONS = 10**6  # a run's generations: the loop lists every generation's counts first
+MAX_GRID_POINTS = 2**20 + 1  # nodes per axis of the TV grid (the loop's own cap in d = 1)
+
+
+def check_sequence(name: str, value: object) -> list:
+    """``value`` (a list, tuple, range or other iterable; not text, a mapping or a number) as a
+    list, else raise naming ``name``."""
+    scalar = isinstance(value, np.ndarray) and value.ndim == 0
+    if scalar or isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list, got {validate.shown(value)}")
+    return list(value)
 
 
 def plain(value: object) -> object:
     """``value`` as strict JSON data: arrays and tuples become lists, numpy scalars Python
     numbers, and an infinite float its name ("inf", "-inf"); NaN is refused."""
+    if isinstance(value, np.ndarray | np.generic) and np.ndim(value) == 0:
+        value = value.item()
     if isinstance(value, np.ndarray | tuple | list):
         return [plain(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value)]
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         if math.isnan(value):
-            raise ValueError("a run parameter must not be NaN")
+            raise ValueError("a run parameter must be a number, not NaN, got nan")
         return "inf" if value > 0 else "-inf"
+    if isinstance(value, complex):
+        raise TypeError(f"a run parameter must be a real number, got {validate.shown(value)}")
     return value
 
 
@@ -123,17 +138,20 @@ class Registry:
         return {k: p for k, p in signature.parameters.items() if p.kind is p.POSITIONAL_OR_KEYWORD}
 
     def _entry(self, name: object) -> type:
-        if name not in self._entries:
+        if not isinstance(name, str) or name not in self._entries:
             raise ValueError(f"{self.kind} must be one of {', '.join(self._entries)}, got {name!r}")
         return self._entries[name]
 
     def component(self, name: str, **parameters: object) -> Component:
         """The canonical component for ``name(**parameters)``: built once (so the constructor
         validates every value) and described by the object itself."""
+        self._entry(name)
         return self.describe(self.build(Component(name, parameters)))
 
     def build(self, component: Component) -> object:
         """A fresh object (an unfitted model, or a truth) from ``component``."""
+        if not isinstance(component, Component):
+            raise TypeError(f"component must be a Component, got {validate.shown(component)}")
         cls = self._entry(component.name)
         allowed = self.parameters(component.name)
         unknown = sorted(set(component.parameters) - set(allowed))
@@ -189,7 +207,7 @@ class RunSpec:
         for name in ("model", "truth"):
             if not isinstance(getattr(self, name), Component):
                 raise TypeError(f"{name} must be a Component, got {getattr(self, name)!r}")
-        generations = validate.whole("generations", self.generations, minimum=1)
+        generations = validate.size("generations", self.generations, maximum=MAX_GENERATIONS)
         horizon = self.scenario.horizon
         if horizon is not None and generations > horizon:
             raise ValueError(
@@ -197,18 +215,19 @@ class RunSpec:
             )
         object.__setattr__(self, "generations", generations)
         object.__setattr__(self, "seed", validate.whole("seed", self.seed, minimum=0))
-        if self.real not in REAL_MODES:
-            raise ValueError(f"real must be one of {REAL_MODES}, got {self.real!r}")
+        validate.choice("real", self.real, REAL_MODES)
         if self.grid_points is not None:
-            points = validate.whole("grid_points", self.grid_points, minimum=5)
+            points = validate.size(
+                "grid_points", self.grid_points, minimum=5, maximum=MAX_GRID_POINTS
+            )
             object.__setattr__(self, "grid_points", points)
-        object.__setattr__(self, "mc_samples", validate.whole("mc_samples", self.mc_samples, 2))
+        object.__setattr__(self, "mc_samples", validate.size("mc_samples", self.mc_samples, 2))
         metrics = self.metrics
-        if isinstance(metrics, str) or not all(m in METRICS for m in metrics):
+        sequence = isinstance(metrics, tuple | list) and all(isinstance(m, str) for m in metrics)
+        if not sequence or not all(m in METRICS for m in metrics):
             raise ValueError(f"metrics must be a sequence drawn from {METRICS}, got {metrics!r}")
         object.__setattr__(self, "metrics", tuple(sorted(set(metrics))))
-        if self.subsample not in SUBSAMPLE_RULES:
-            raise ValueError(f"subsample must be one of {SUBSAMPLE_RULES}, got {self.subsample!r}")
+        validate.choice("subsample", self.subsample, SUBSAMPLE_RULES)
         if self.subsample == "pool" and (self.real != "fixed" or not self.scenario.keeps_synthetic):
             raise ValueError(
                 "subsample 'pool' draws from a kept pool: it needs real 'fixed' and a scenario "

@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from pathlib import Path
 
+from bounds import validate
 from bounds.io import exclusive_lock, write_text_atomic
 from bounds.scenarios import Scenario
 from empirical.loop import run
 from empirical.records import RecordsFileError, append_records, is_record
-from empirical.spec import Component, RunSpec
+from empirical.spec import Component, RunSpec, check_sequence
 
 __all__ = ["grid", "recorded_keys", "sweep"]
 
@@ -38,7 +39,9 @@ def grid(
     real: Sequence[str] = ("fixed",),
 ) -> list[RunSpec]:
     """Every combination of scenario, model, truth, seed and real mode, as run specs."""
-    combos = itertools.product(scenarios, models, truths, list(seeds), real)
+    parts = {"scenarios": scenarios, "models": models, "truths": truths, "seeds": seeds}
+    lists = [check_sequence(name, value) for name, value in {**parts, "real": real}.items()]
+    combos = itertools.product(*lists)
     return [RunSpec(s, m, t, generations, seed, r) for s, m, t, seed, r in combos]
 
 
@@ -72,7 +75,7 @@ def _complete_runs(path: Path) -> tuple[dict[str, list[str]], bool]:
 
 def recorded_keys(path: str | os.PathLike) -> set[str]:
     """Keys of the runs whose records are complete in ``path`` (a missing file holds none)."""
-    path = Path(path)
+    path = validate.path("path", path)
     return set(_complete_runs(path)[0]) if path.exists() else set()
 
 
@@ -102,11 +105,11 @@ def sweep(
     Records of one run stay together and in generation order; runs land in finishing order.
     Raises ``bounds.io.FileBusyError`` if another process is writing ``path``.
     """
-    specs = list(specs)
+    specs = check_sequence("specs", specs)
     for spec in specs:
         if not isinstance(spec, RunSpec):
-            raise TypeError(f"specs must be RunSpec values, got {spec!r}")
-    path = Path(path)
+            raise TypeError(f"specs must be RunSpec values, got {validate.shown(spec)}")
+    path = validate.path("path", path)
     with exclusive_lock(path):
         done = _keep_complete_runs(path)
         todo = list({spec.key(): spec for spec in specs if spec.key() not in done}.values())

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from bounds.errors import power_law
 from empirical.loop import run
+from empirical.records import check_records
 from empirical.spec import RunSpec
 from empirical.verify import (
     check_calibrated_bound,
@@ -54,7 +55,7 @@ def _assert_all_hold(rows: Sequence[Mapping], what: str, allow_inconclusive: boo
 
 def assert_theorem_r(records: Iterable[Mapping], *, allow_inconclusive: bool = False) -> None:
     """delta_i <= eps_i + sum_j w_ij delta_j holds (to its measurement error) in every row."""
-    _assert_all_hold(check_propagation(list(records)), "Theorem R", allow_inconclusive)
+    _assert_all_hold(check_propagation(check_records(records)), "Theorem R", allow_inconclusive)
 
 
 def assert_bound_dominates(
@@ -66,7 +67,7 @@ def assert_bound_dominates(
 ) -> None:
     """mean delta_i over the runs is below ``bound[i-1]`` at every generation, with a Student-t
     interval at ``failure_probability`` over all generations (``check_expected_tv``)."""
-    rows = check_expected_tv(list(records), bound, failure_probability)
+    rows = check_expected_tv(check_records(records), bound, failure_probability)
     _assert_all_hold(rows, "the bound on E delta_i", allow_inconclusive)
 
 
@@ -79,14 +80,14 @@ def assert_calibrated_bound_holds(
 ) -> None:
     """With C fitted on ``calibration`` (eps_i <= C N_i^-alpha there), Theorem R's bound for each
     held-out run's scenario dominates its delta_i."""
-    constant = fit_power_law_constant(list(calibration), alpha)
-    rows = check_calibrated_bound(list(held_out), power_law(constant, alpha))
+    constant = fit_power_law_constant(check_records(calibration, "calibration"), alpha)
+    rows = check_calibrated_bound(check_records(held_out, "held_out"), power_law(constant, alpha))
     _assert_all_hold(rows, f"the calibrated bound (C = {constant:.4g})", allow_inconclusive)
 
 
 def assert_reproducible(records: Iterable[Mapping]) -> None:
     """Each run's records equal (but for ``wall_time``) a fresh run of the spec they carry."""
-    for key, found in group_runs(list(records)).items():
+    for key, found in group_runs(check_records(records)).items():
         again = run(RunSpec.from_dict(found[0]["spec"]))
         strip = [{k: v for k, v in r.items() if k != "wall_time"} for r in again]
         if strip != [{k: v for k, v in r.items() if k != "wall_time"} for r in found]:

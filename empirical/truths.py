@@ -26,6 +26,7 @@ per-axis factors when the covariances are diagonal (used by ``empirical.tv.evalu
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ from empirical.points import (
     normal_box_z,
     transform_rows,
 )
+from empirical.tv import check_grid
 
 __all__ = [
     "TRUTHS",
@@ -57,6 +59,10 @@ __all__ = [
     "Moons",
     "as_points",
 ]
+
+
+_MIN_SD, _MAX_SD = 1e-150, 1e150  # Blobs: sd^2 is then a positive, finite float
+_MAX_DIM = 10_000  # Blobs: dimensions of drawn centres (k x dim numbers are drawn)
 
 
 def _normal_outside(lo: np.ndarray, hi: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> float:
@@ -88,7 +94,7 @@ def _diagonal_grid_pdf(
 
 def _covariance(cov: object, dim: int, name: str) -> np.ndarray:
     """Scalar -> cov * I, (d,) -> diagonal, (d, d) -> full; must be positive definite."""
-    arr = np.asarray(cov, dtype=float)
+    arr = validate.array(name, cov)
     if arr.ndim == 0:
         arr = arr * np.eye(dim)
     elif arr.ndim == 1 and arr.shape == (dim,):
@@ -112,9 +118,7 @@ class Gaussian:
     cov: np.ndarray = field(default=1.0)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        mean = np.atleast_1d(np.asarray(self.mean, dtype=float))
-        if mean.ndim != 1 or not np.all(np.isfinite(mean)):
-            raise ValueError(f"mean must be a finite number or vector, got {self.mean!r}")
+        mean = validate.vector("mean", self.mean)
         cov = _covariance(self.cov, mean.size, "cov")
         chol = np.linalg.cholesky(cov)
         object.__setattr__(self, "mean", mean)
@@ -141,7 +145,9 @@ class Gaussian:
     def grid_pdf(self, grid: object) -> tuple[np.ndarray, float]:
         """(density at the grid's nodes, L1 error 0): per-axis factors when cov is diagonal
         (d <= 2), else ``pdf`` at every node."""
-        values = _diagonal_grid_pdf(grid, np.ones(1), self.mean[None, :], self.cov[None])
+        values = _diagonal_grid_pdf(
+            check_grid(grid), np.ones(1), self.mean[None, :], self.cov[None]
+        )
         if values is None:
             values = self.pdf(grid.points()).reshape(grid.shape)
         return values, 0.0
@@ -186,13 +192,10 @@ class GaussianMixture:
     split: str = "random"
 
     def __post_init__(self) -> None:
-        weights = np.asarray(self.weights, dtype=float)
-        valid = weights.ndim == 1 and weights.size > 0 and np.all(np.isfinite(weights))
-        if not valid or np.any(weights < 0):
-            raise ValueError(f"weights must be non-empty numbers >= 0, got {self.weights}")
+        weights = validate.array("weights", self.weights, low=0.0, ndim=1)
         if abs(weights.sum() - 1) > 1e-12:
             raise ValueError(f"weights must sum to 1, got sum {weights.sum()!r}")
-        means = np.asarray(self.means, dtype=float)
+        means = validate.array("means", self.means)
         if means.ndim == 1:
             means = means[:, None]
         if means.ndim != 2 or means.shape[0] != weights.size:
@@ -200,11 +203,17 @@ class GaussianMixture:
                 f"means must hold one point per weight ({weights.size}), got shape {means.shape}"
             )
         covs = self.covs
-        if isinstance(covs, int | float | np.floating | np.integer):
-            covs = [covs] * weights.size
+        if isinstance(covs, np.ndarray) and covs.ndim == 0:
+            covs = covs.item()
+        if isinstance(covs, numbers.Real) and not isinstance(covs, bool):
+            covs = [validate.positive("covs", covs)] * weights.size
+        if isinstance(covs, str | bytes) or not hasattr(covs, "__len__"):
+            raise TypeError(f"covs must be a number or one covariance per weight, got {covs!r}")
         if len(covs) != weights.size:  # type: ignore[arg-type]
             raise ValueError(f"covs must hold one covariance per weight ({weights.size})")
-        parts = tuple(Gaussian(m, c) for m, c in zip(means, covs, strict=True))  # type: ignore[arg-type]
+        dim = means.shape[1]
+        covs = [_covariance(c, dim, f"covs[{k}]") for k, c in enumerate(covs)]  # type: ignore[arg-type]
+        parts = tuple(Gaussian(m, c) for m, c in zip(means, covs, strict=True))
         object.__setattr__(self, "split", check_split(self.split))
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "means", means)
@@ -230,7 +239,7 @@ class GaussianMixture:
     def grid_pdf(self, grid: object) -> tuple[np.ndarray, float]:
         """(density at the grid's nodes, L1 error 0): sum_k w_k (product of per-axis factors)
         when every cov_k is diagonal (d <= 2), else ``pdf`` at every node."""
-        values = _diagonal_grid_pdf(grid, self.weights, self.means, self.covs)
+        values = _diagonal_grid_pdf(check_grid(grid), self.weights, self.means, self.covs)
         if values is None:
             values = self.pdf(grid.points()).reshape(grid.shape)
         return values, 0.0
@@ -293,21 +302,21 @@ class Blobs:
     split: str = "random"
 
     def __post_init__(self) -> None:
-        sd = validate.positive("sd", self.sd)
-        if isinstance(self.centers, int | np.integer):
-            k = validate.whole("centers", self.centers, minimum=1)
-            dim = 2 if self.dim is None else validate.whole("dim", self.dim, minimum=1)
+        sd = validate.real("sd", self.sd, _MIN_SD, _MAX_SD)  # sd^2 stays a positive float
+        if isinstance(self.centers, int | np.integer) and not isinstance(self.centers, bool):
+            k = validate.size("centers", self.centers)
+            dim = 2 if self.dim is None else validate.size("dim", self.dim, maximum=_MAX_DIM)
             low, high = validate.real("low", self.low), validate.real("high", self.high)
             if not low < high:
                 raise ValueError(f"low must be < high, got low={low}, high={high}")
             seed = validate.whole("seed", self.seed, minimum=0)
+            if k * dim * dim > validate.MAX_SIZE:  # the k covariances hold k dim^2 numbers
+                raise ValueError(
+                    f"centers * dim^2 must be <= {validate.MAX_SIZE}, got centers {k}, dim {dim}"
+                )
             centres = np.random.default_rng(seed).uniform(low, high, (k, dim))
         else:
-            centres = np.asarray(self.centers, dtype=float)
-            if centres.ndim != 2 or centres.shape[0] < 1 or not np.all(np.isfinite(centres)):
-                raise ValueError(
-                    f"centers must be a count >= 1 or a list of finite points, got {self.centers!r}"
-                )
+            centres = validate.array("centers", self.centers, ndim=2)
             if self.dim is not None and self.dim != centres.shape[1]:
                 raise ValueError(f"dim must be None or {centres.shape[1]}, got {self.dim!r}")
         k = centres.shape[0]

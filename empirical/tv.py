@@ -13,6 +13,8 @@ Public API:
 - ``integrate(values, grid)``: the tensor trapezoid rule.
 - ``tv_on_grid(p_values, q_values, grid) -> (value, quadrature_error)``.
 - ``outside_mass(density, grid, values)``: mass of the density outside the grid's box.
+- ``check_grid(grid)``, ``check_density(name, density)``, ``check_values(name, values, grid)``:
+  the checks of these arguments, shared by ``empirical.metrics`` and the densities.
 
 Error accounting of the quadrature estimate (all reported in ``TVEstimate.error``):
 the rule integrates |p - q| / 2 exactly on each cell for the linear interpolant of p - q along
@@ -26,6 +28,7 @@ error e (binned FFT) adds e / 2.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -34,10 +37,14 @@ from scipy import integrate as _integrate
 from scipy import special
 
 from bounds import validate
+from empirical.points import check_rng
 
 __all__ = [
     "Grid",
     "TVEstimate",
+    "check_density",
+    "check_grid",
+    "check_values",
     "evaluate",
     "integrate",
     "outside_mass",
@@ -47,6 +54,7 @@ __all__ = [
 ]
 
 _START_POINTS = {1: 513, 2: 129}
+MAX_WIDENING = 1e6  # Grid.widened: a box a million times wider is far past any tail
 _MAX_POINTS = {1: 2**18 + 1, 2: 2049}
 _DEFAULT_TOL = {1: 1e-4, 2: 1e-3}
 
@@ -81,14 +89,19 @@ class Grid:
     shape: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        lo = np.atleast_1d(np.asarray(self.lo, dtype=float))
-        hi = np.atleast_1d(np.asarray(self.hi, dtype=float))
-        shape = tuple(np.broadcast_to(np.asarray(self.shape), lo.shape).tolist())
-        finite = np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))
-        if lo.ndim != 1 or lo.shape != hi.shape or not finite or np.any(lo >= hi):
+        lo = np.atleast_1d(validate.array("lo", self.lo))
+        hi = np.atleast_1d(validate.array("hi", self.hi))
+        if lo.ndim != 1 or lo.shape != hi.shape or np.any(lo >= hi):
             raise ValueError(f"Grid needs finite lo < hi of equal length, got lo={lo}, hi={hi}")
+        if not np.all(np.isfinite(hi - lo)):
+            raise ValueError(f"Grid needs a box of finite width hi - lo, got lo={lo}, hi={hi}")
+        shape = self.shape
+        if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+            shape = (shape,) * lo.size
+        if not isinstance(shape, tuple | list) or len(shape) != lo.size:
+            raise TypeError(f"shape must be {lo.size} odd whole number(s) >= 3, got {shape!r}")
         for k, n in enumerate(shape):
-            n = validate.whole(f"shape[{k}]", n, minimum=3)
+            n = validate.size(f"shape[{k}]", n, minimum=3)
             if n % 2 == 0:
                 raise ValueError(f"shape[{k}] must be odd (the grid is halved), got {n}")
         object.__setattr__(self, "lo", lo)
@@ -130,15 +143,52 @@ class Grid:
 
     def widened(self, factor: float) -> Grid:
         """Same spacing, box about ``factor`` times wider around the same centre."""
-        factor = validate.real("factor", factor, 1.0)
+        factor = validate.real("factor", factor, 1.0, MAX_WIDENING)
         extra = np.ceil((factor - 1) * (np.asarray(self.shape) - 1) / 2).astype(int)
         step = self.spacing
         return Grid(self.lo - extra * step, self.hi + extra * step, tuple(self.shape + 2 * extra))
 
 
+def check_grid(grid: object, dim: int | None = None) -> Grid:
+    """``grid`` if it is a ``Grid`` (of dimension ``dim`` when given), else raise naming it."""
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid must be an empirical.tv.Grid, got {validate.shown(grid)}")
+    if dim is not None and grid.dim != validate.whole("dim", dim, minimum=1):
+        raise ValueError(f"grid must have dimension {dim}, got {grid.dim}")
+    return grid
+
+
+def check_density(name: str, density: object, dim: int | None = None) -> int:
+    """The dimension of ``density`` (an object with an int ``dim`` >= 1 and ``pdf``, or only
+    ``grid_pdf`` for a density known on grids), which must be ``dim`` when given; else raise
+    naming ``name``."""
+    if dim is not None:
+        dim = validate.whole("dim", dim, minimum=1)
+    own = getattr(density, "dim", None)
+    values = any(callable(getattr(density, f, None)) for f in ("pdf", "grid_pdf"))
+    if not values or not isinstance(own, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a density (with dim and pdf), got {validate.shown(density)}"
+        )
+    if own < 1 or (dim is not None and own != dim):
+        want = f"dimension {dim}" if dim is not None else "a dimension >= 1"
+        raise ValueError(f"{name} must have {want}, got dimension {own}")
+    return int(own)
+
+
+def check_values(name: str, values: object, grid: Grid) -> np.ndarray:
+    """``values`` as finite numbers >= 0 on the nodes of ``grid`` (its shape), else raise."""
+    grid = check_grid(grid)
+    arr = validate.array(name, values, low=0.0)
+    if arr.shape != grid.shape:
+        raise ValueError(f"{name} must have the grid's shape {grid.shape}, got {arr.shape}")
+    return arr
+
+
 def integrate(values: np.ndarray, grid: Grid) -> float:
     """Tensor trapezoid rule: int_box f ~ sum_nodes c_nodes f(nodes)."""
-    out = np.asarray(values, dtype=float)
+    grid = check_grid(grid)
+    out = validate.array("values", values)
     if out.shape != grid.shape:
         raise ValueError(f"values must have the grid's shape {grid.shape}, got {out.shape}")
     for step in grid.spacing:
@@ -187,10 +237,9 @@ def tv_on_grid(p_values: np.ndarray, q_values: np.ndarray, grid: Grid) -> tuple[
     I_h is ``_abs_integral``: exact on each cell for the linear interpolant of p - q along the
     first axis, the trapezoid rule along the others.
     """
-    diff = np.asarray(p_values, dtype=float) - np.asarray(q_values, dtype=float)
+    grid = check_grid(grid)
+    diff = check_values("p_values", p_values, grid) - check_values("q_values", q_values, grid)
     diff *= 0.5  # in place: the numbers of 0.5 * (p - q), one array fewer
-    if diff.shape != grid.shape:
-        raise ValueError(f"values must have the grid's shape {grid.shape}, got {diff.shape}")
     negative = np.signbit(diff)
     magnitude = np.abs(diff, out=diff)
     fine = _abs_integral(magnitude, negative, grid)
@@ -206,8 +255,8 @@ def evaluate(density: object, grid: Grid) -> tuple[np.ndarray, float]:
     Uses ``density.grid_pdf(grid)`` when present (it returns the same pair), else the exact
     ``density.pdf`` at every node (error 0).
     """
-    if getattr(density, "dim", None) != grid.dim:
-        raise ValueError(f"density must have dim {grid.dim}, got {getattr(density, 'dim', None)!r}")
+    grid = check_grid(grid)
+    check_density("density", density, grid.dim)
     if hasattr(density, "grid_pdf"):
         values, error = density.grid_pdf(grid)
     else:
@@ -222,6 +271,9 @@ def evaluate(density: object, grid: Grid) -> tuple[np.ndarray, float]:
 def outside_mass(density: object, grid: Grid, values: np.ndarray) -> float:
     """Mass of ``density`` outside the grid's box: ``density.outside_mass(lo, hi)`` when it has
     one (an upper bound), else 1 - int_box p plus that integral's quadrature error estimate."""
+    grid = check_grid(grid)
+    check_density("density", density, grid.dim)
+    values = check_values("values", values, grid)
     if hasattr(density, "outside_mass"):
         return float(density.outside_mass(grid.lo, grid.hi))
     inside, error = _trapezoid_error(values, grid)
@@ -252,9 +304,8 @@ def tv(
     quadrature + (P_out + Q_out)/2 + (e_p + e_q)/2 is at most ``tol``, or the grid reaches its
     size cap (then the larger error is reported). d > 2: ``tv_monte_carlo`` with ``rng``.
     """
-    dim = getattr(p, "dim", None)
-    if dim != getattr(q, "dim", None) or not isinstance(dim, int) or dim < 1:
-        raise ValueError(f"p and q must have the same dim >= 1, got {dim!r} and {q.dim!r}")
+    dim = check_density("p", p)
+    check_density("q", q, dim)
     if dim > 2:
         if rng is None:
             raise ValueError(f"tv in d = {dim} > 2 is Monte Carlo: pass rng (numpy Generator)")
@@ -293,12 +344,15 @@ def tv_monte_carlo(
     ``error`` is the normal-approximation half-width z * sd / sqrt(samples) of the two-sided
     ``confidence`` interval (the summand lies in [0, 1], so its sd is at most 1/2).
     """
-    samples = validate.whole("samples", samples, minimum=2)
-    confidence = validate.real("confidence", confidence, 0.0, 1.0)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_density("q", q, check_density("p", p))
+    if not callable(getattr(p, "sample", None)):
+        raise TypeError(f"p must be a density with sample(size, rng), got {validate.shown(p)}")
+    for name, density in (("p", p), ("q", q)):
+        if not any(callable(getattr(density, f, None)) for f in ("pdf", "logpdf")):
+            raise TypeError(f"{name} must have pdf or logpdf, got {validate.shown(density)}")
+    samples = validate.size("samples", samples, minimum=2)
+    confidence = validate.real("confidence", confidence, 0.0, 1.0, low_open=True, high_open=True)
+    rng = check_rng(rng)
     x = p.sample(samples, rng)
     log_ratio = _logpdf(q, x) - _logpdf(p, x)
     with np.errstate(invalid="ignore"):

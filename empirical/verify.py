@@ -23,6 +23,7 @@ delta_error_i + epsilon_error_i + sum_j w_ij delta_error_j. Records are grouped 
 from __future__ import annotations
 
 import math
+import numbers
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
@@ -37,6 +38,8 @@ from bounds.propagation import bound
 from bounds.scenarios import Scenario, scenario_from_dict
 from empirical.kde import KDE
 from empirical.loop import run_loop
+from empirical.records import check_records
+from empirical.spec import MAX_GENERATIONS, check_sequence
 from empirical.truths import Gaussian, GaussianMixture
 
 __all__ = [
@@ -55,6 +58,10 @@ __all__ = [
 
 VERDICTS = ("holds", "violated", "inconclusive")
 RESOLUTION = 0.05
+MIN_BANDWIDTH, MAX_BANDWIDTH = 1e-150, 1e150  # h^2 stays a positive, finite float
+MAX_BOOTSTRAP = 10**6
+MIN_FAILURE_PROBABILITY = 1e-300  # below, p / (2 G) underflows and the t quantile is infinite
+_LOG_MAX_FLOAT = math.log(1.7976931348623157e308)
 _MIN_RUNS = 10  # below this the t interval's normal approximation is not trusted
 
 
@@ -63,6 +70,13 @@ def verdict(margin: float, error: float, scale: float, resolution: float = RESOL
     +- ``error``: "violated" if margin < -error, "holds" if margin >= error (certain either
     way); when the error could flip the sign, "holds" only if the error is at most
     ``resolution`` x ``scale`` (the size of what is compared), else "inconclusive"."""
+    for name, value in (("margin", margin), ("error", error), ("scale", scale)):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a number, got {validate.shown(value)}")
+        if isinstance(value, numbers.Integral) and abs(value) > 2**1023:
+            raise ValueError(
+                f"{name} must be a number in the float range, got {validate.shown(value)}"
+            )
     if not math.isfinite(error) or not math.isfinite(margin):
         return "inconclusive"
     if margin < -error:
@@ -75,7 +89,7 @@ def verdict(margin: float, error: float, scale: float, resolution: float = RESOL
 def group_runs(records: Iterable[Mapping]) -> dict[str, list[Mapping]]:
     """Records by run key, each run's records in generation order (generations 1..G checked)."""
     runs: dict[str, list[Mapping]] = defaultdict(list)
-    for number, record in enumerate(records, start=1):
+    for number, record in enumerate(check_records(records), start=1):
         if not isinstance(record, Mapping) or "key" not in record:
             raise ValueError(f"record {number} has no run 'key': it was not written by a run")
         runs[record["key"]].append(record)
@@ -146,11 +160,10 @@ def check_expected_tv(
     distribution-free interval, sqrt(log(2G/p)/(2S)) for values in [0, 1], is about 0.4 at
     S = 20: wider than every distance measured here, so it could never fail.)
     """
-    p = validate.real("failure_probability", failure_probability, 0.0, 1.0)
-    if p == 0:
-        raise ValueError("failure_probability must be > 0, got 0")
+    p = validate.real("failure_probability", failure_probability, MIN_FAILURE_PROBABILITY, 1.0)
+    bound = validate.array("bound", bound, low=0.0, ndim=1)
     by_generation: dict[int, list[Mapping]] = defaultdict(list)
-    for record in records:
+    for record in check_records(records):
         by_generation[record["generation"]].append(record)
     generations = sorted(by_generation)
     if min((len(v) for v in by_generation.values()), default=0) < _MIN_RUNS:
@@ -164,7 +177,7 @@ def check_expected_tv(
     for i in generations:
         runs = by_generation[i]
         deltas = np.array([r["delta"] for r in runs])
-        quantile = stats.t.ppf(1 - p / (2 * len(generations)), len(runs) - 1)
+        quantile = stats.t.isf(p / (2 * len(generations)), len(runs) - 1)  # exact for tiny p
         half_width = float(quantile * deltas.std(ddof=1) / math.sqrt(len(runs)))
         error = max(r["delta_error"] for r in runs)
         mean = float(deltas.mean())
@@ -215,6 +228,12 @@ def verify_kde_constants(
 ) -> list[dict]:
     """Run the KDE loop once per seed (fresh real data, as the bound assumes) and check the
     explicit-constant bound of ``bounds.kde.kde_loop_bound`` with ``check_expected_tv``."""
+    bandwidth = validate.real("bandwidth", bandwidth, MIN_BANDWIDTH, MAX_BANDWIDTH)
+    generations = validate.size("generations", generations, maximum=MAX_GENERATIONS)
+    seeds = [validate.whole("seeds", seed) for seed in check_sequence("seeds", seeds)]
+    validate.real("failure_probability", failure_probability, MIN_FAILURE_PROBABILITY, 1.0)
+    if len(seeds) < _MIN_RUNS:
+        raise ValueError(f"seeds must hold at least {_MIN_RUNS} seeds, got {len(seeds)}")
     explicit = kde_loop_bound(scenario, gaussian_truth(truth), bandwidth, generations)
     records = [
         record
@@ -236,9 +255,12 @@ def fit_power_law_constant(records: Iterable[Mapping], alpha: float) -> float:
     errors (generation 1: eps_1 = delta_1) fixes the one free number.
     """
     alpha = validate.positive("alpha", alpha)
-    rows = list(records)
+    rows = check_records(records)
     if not rows:
         raise ValueError("records must hold at least one calibration run, got none")
+    logs = [math.log(r["epsilon"] + r["epsilon_error"]) + alpha * math.log(r["N"]) for r in rows]
+    if max(logs) > _LOG_MAX_FLOAT:
+        raise ValueError(f"alpha {alpha:g} makes C = (eps + error) N^alpha pass the float range")
     return max((r["epsilon"] + r["epsilon_error"]) * r["N"] ** alpha for r in rows)
 
 
@@ -248,7 +270,7 @@ def check_calibrated_bound(records: Iterable[Mapping], error: ErrorModel) -> lis
     "holds" if delta_i + delta_error_i <= B_i, else "inconclusive". ``eps_within`` says whether
     the per-generation assumption eps_i <= eps(N_i) held too."""
     rows = []
-    for record in records:
+    for record in check_records(records):
         scenario = scenario_from_dict(record["spec"]["scenario"])
         value = float(bound(scenario, error).evaluate(i=record["generation"]))
         outcome = _interval_verdict(record["delta"], record["delta_error"], value)
@@ -292,21 +314,21 @@ def check_rise_and_fall(
     the opposite); "not resolved" otherwise. The peak's location on all rows gets a percentile
     bootstrap interval over seeds (``bootstrap`` resamples, generator seeded by ``seed``).
     """
-    values = np.asarray(values, dtype=float)
-    x = np.asarray(x, dtype=float)
+    values = validate.array("values", values)
+    x = validate.array("x", x, ndim=1)
+    seed = validate.whole("seed", seed)
+    bootstrap = validate.size("bootstrap", bootstrap, maximum=MAX_BOOTSTRAP)
     if values.ndim != 2 or values.shape[1] != x.size or x.size < 3:
         raise ValueError(
             f"values must have shape (seeds, len(x)) with len(x) >= 3, got {values.shape} "
             f"for {x.size} points"
         )
-    if values.shape[0] < 4 or not np.all(np.isfinite(values)):
+    if values.shape[0] < 4:
         raise ValueError(f"values must be finite with at least 4 rows, got {values.shape[0]}")
-    p = validate.real("failure_probability", failure_probability, 0.0, 1.0)
-    if p == 0:
-        raise ValueError("failure_probability must be > 0, got 0")
+    p = validate.real("failure_probability", failure_probability, MIN_FAILURE_PROBABILITY, 1.0)
     select, test = values[0::2], values[1::2]
     peak = 1 + int(np.argmax(select[:, 1:-1].mean(axis=0)))
-    quantile = float(stats.t.ppf(1 - p / 4, test.shape[0] - 1))
+    quantile = float(stats.t.isf(p / 4, test.shape[0] - 1))  # exact for tiny p
 
     def interval(diff: np.ndarray) -> tuple[float, float, float]:
         mean, half = diff.mean(), quantile * diff.std(ddof=1) / math.sqrt(diff.size)
@@ -337,7 +359,9 @@ def check_rise_and_fall(
 def fit_rate(sizes: Sequence[float], values: Sequence[float], confidence: float = 0.95) -> dict:
     """The slope b of log value = a + b log N by least squares, with a Student-t interval at
     ``confidence`` (n - 2 degrees of freedom): the measured rate N^b of a learning error."""
-    x, y = np.log(np.asarray(sizes, dtype=float)), np.log(np.asarray(values, dtype=float))
+    sizes = validate.array("sizes", sizes, low=0.0, low_open=True, ndim=1)
+    values = validate.array("values", values, low=0.0, low_open=True, ndim=1)
+    x, y = np.log(sizes), np.log(values)
     if x.size != y.size or x.size < 3 or np.unique(x).size < 2 or not np.all(np.isfinite(y)):
         raise ValueError(
             f"sizes and values must be >= 3 matching positive numbers at >= 2 sizes, got "

@@ -111,7 +111,7 @@ def test_bad_hyper_parameters_are_rejected_with_their_name(params, name):
 
 def test_bad_data_and_use_before_fit_are_rejected():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="X must have shape"):
+    with pytest.raises(ValueError, match="X must be an array of shape"):
         DiffusionModel().fit(np.zeros(10), rng)
     with pytest.raises(ValueError, match="X must be"):
         DiffusionModel().fit(np.array([[0.0], [np.nan]]), rng)
@@ -119,7 +119,7 @@ def test_bad_data_and_use_before_fit_are_rejected():
         DiffusionModel(sampler="sde").fit(np.zeros((10, 2)), rng)
     with pytest.raises(RuntimeError, match="fitted"):
         DiffusionModel().pdf(np.zeros((1, 1)))
-    with pytest.raises(ValueError, match="x must have shape"):
+    with pytest.raises(ValueError, match="x must be an array of shape"):
         _fit().pdf(np.zeros((3, 2)))
 
 
@@ -193,3 +193,16 @@ def test_a_two_dimensional_loop_with_the_default_sampler_refuses_at_once_with_th
             seed=0,
         )
     assert time.perf_counter() - start < 5.0
+
+
+def test_sample_and_fit_need_a_generator():
+    """Issue 12: sample(3, rng=None) raised AttributeError deep in the sampler."""
+    model = DiffusionModel(width=8, steps=5, draws=2, sampler="ode")
+    with pytest.raises(TypeError, match="rng"):
+        model.fit(np.zeros((5, 1)), None)
+    model.fit(np.random.default_rng(0).normal(size=(20, 1)), np.random.default_rng(0))
+    for bad in (None, 0, "seed"):
+        with pytest.raises(TypeError, match="rng"):
+            model.sample(3, rng=bad)
+    with pytest.raises(ValueError, match="size"):
+        model.sample(10**9, np.random.default_rng(0))

@@ -1,11 +1,11 @@
-"""Bad input at every public entry point: refused by name, or a finite result; nothing else.
+"""Bad input at every public entry point of ``bounds``: refused by name, or a finite result.
 
 ``ENTRIES`` lists each entry point with one valid call and the parameters to feed bad values;
 ``NOT_FUZZED`` lists the public names that take no user input, each with the reason. The public
 names are found by introspection (functions and classes defined in each module of ``MODULES``,
 and the public methods of those classes that take arguments), so a new public function fails
-``test_every_public_entry_point_is_listed`` until it is listed here. To cover another package
-(``empirical``), add its modules to ``MODULES`` and its entry points to ``ENTRIES``.
+``test_every_public_entry_point_is_listed`` until it is listed here. The machinery (bad values,
+the check, the listing) is shared with ``test_fuzz_empirical.py`` through ``fuzzing.py``.
 
 For each (entry, parameter), every value of ``BAD`` and values drawn by hypothesis replace the
 parameter in the valid call. The call must raise ValueError or TypeError whose message names the
@@ -16,20 +16,26 @@ because the listing is: one entry per public callable.)
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
-import math
 import os
-import signal
 import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from pathlib import Path
 
-import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
+from fuzzing import (
+    DRAWN,
+    Entry,
+    assert_clean_exit,
+    check_drawn,
+    expected_rows,
+    failures_with_fixed_values,
+    run_command,
+    safety_rows,
+    time_limit,
+    unlisted_and_stale,
+)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -64,66 +70,6 @@ MODULES = (
     validate,
     S,
 )
-TIMEOUT = 5.0  # seconds per call: a hang fails the test (Entry.timeout for symbolic work)
-GAP_TIMEOUT = 2.0  # a known gap only has to fail again, so it is not waited for as long
-
-BAD: tuple = (
-    math.nan,
-    math.inf,
-    -math.inf,
-    -1,
-    0,
-    -1e-300,
-    5e-324,
-    1e300,
-    10**400,
-    -(10**400),
-    2**63,
-    True,
-    None,
-    "1",
-    "nan",
-    "-100",
-    "abc",
-    "",
-    1 + 2j,
-    [],
-    [1.0, math.nan],
-    [[1.0], [1.0, 2.0]],
-    {},
-    np.array([]),
-    np.array(math.nan),
-    np.float64(-1.0),
-    np.complex128(1j),
-    object(),
-)
-DRAWN = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.integers(min_value=-(10**400), max_value=10**400),
-    st.text(max_size=12),
-    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=4),
-    st.complex_numbers(),
-    st.booleans(),
-    st.none(),
-)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One entry point: ``call(**valid)`` succeeds; each name in ``fuzz`` gets bad values.
-
-    ``names`` maps a parameter to the word (or tuple of words) its messages use when that is not
-    its own name;
-    ``raises`` adds exception types that are the documented refusal (e.g. argparse's).
-    """
-
-    call: Callable[..., object]
-    valid: dict
-    fuzz: tuple[str, ...]
-    names: dict = field(default_factory=dict)
-    raises: tuple[type[BaseException], ...] = ()
-    timeout: float = TIMEOUT
-
 
 # --------------------------------------------------------------------------- fixtures of calls
 
@@ -248,6 +194,9 @@ ENTRIES: dict[str, Entry] = {
     ),
     "bounds.validate.parse_real": Entry(
         validate.parse_real, {"name": "x", "text": "1.5"}, ("text",), names={"text": "x"}
+    ),
+    "bounds.validate.path": Entry(
+        validate.path, {"name": "x", "value": "f.txt"}, ("value",), names={"value": "x"}
     ),
     # io (in a scratch folder)
     "bounds.io.check_writable": Entry(
@@ -548,43 +497,9 @@ NOT_FUZZED: dict[str, str] = {
 }
 
 
-def _takes_arguments(function: Callable, method: bool) -> bool:
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        return True
-    return len(parameters) > (1 if method else 0)
-
-
-def public_entry_points() -> set[str]:
-    """Functions and classes defined in MODULES, and their classes' public methods that take
-    arguments (constructors count as the class itself)."""
-    found = set()
-    for module in MODULES:
-        for name, value in vars(module).items():
-            if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
-                continue
-            if not callable(value):
-                continue
-            qualified = f"{module.__name__}.{name}"
-            if inspect.isclass(value):
-                found.add(qualified)
-                for attribute, member in vars(value).items():
-                    public = not attribute.startswith("_") or attribute == "__call__"
-                    if public and inspect.isfunction(member) and _takes_arguments(member, True):
-                        found.add(f"{qualified}.{attribute}")
-                    elif public and isinstance(member, staticmethod | classmethod):
-                        found.add(f"{qualified}.{attribute}")
-            elif _takes_arguments(value, False):
-                found.add(qualified)
-    return found
-
-
 def test_every_public_entry_point_is_listed():
-    public = public_entry_points()
-    unlisted = sorted(public - set(ENTRIES) - set(NOT_FUZZED))
+    unlisted, stale = unlisted_and_stale(MODULES, ENTRIES, NOT_FUZZED)
     assert not unlisted, f"public entry points with no fuzzing entry: {unlisted}"
-    stale = sorted((set(ENTRIES) | set(NOT_FUZZED)) - public)
     assert not stale, f"listed names that are no longer public: {stale}"
 
 
@@ -596,78 +511,6 @@ def test_the_valid_calls_succeed():
 
 
 # --------------------------------------------------------------------------- the property
-
-
-class Hang(BaseException):
-    """A call ran over TIMEOUT seconds (BaseException: the code under test cannot catch it)."""
-
-
-@contextmanager
-def time_limit(seconds: float):
-    def alarm(signum, frame):
-        raise Hang(f"over {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def non_finite(value: object, depth: int = 0) -> str | None:
-    """A description of the first NaN, infinity or complex number inside ``value``, or None."""
-    if depth > 6 or value is None or isinstance(value, bool | str | bytes | os.PathLike):
-        return None
-    if isinstance(value, complex | np.complexfloating | mp.mpc):
-        return f"complex {value!r}"
-    if isinstance(value, float | np.floating):
-        return None if math.isfinite(value) else repr(value)
-    if isinstance(value, mp.mpf):
-        return None if mp.isfinite(value) else repr(value)
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind == "c":
-            return "a complex array"
-        if value.dtype.kind == "f":
-            return None if np.all(np.isfinite(value)) else "an array holding NaN or inf"
-        if value.dtype.kind == "O":
-            return next(filter(None, (non_finite(v, depth + 1) for v in value.flat)), None)
-        return None
-    if isinstance(value, sp.Basic):
-        if value.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
-            return f"sympy {value}"
-        return None
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
-        return next(filter(None, (non_finite(v, depth + 1) for v in parts)), None)
-    if isinstance(value, dict):
-        return next(filter(None, (non_finite(v, depth + 1) for v in value.values())), None)
-    if isinstance(value, list | tuple):
-        return next(filter(None, (non_finite(v, depth + 1) for v in value)), None)
-    return None
-
-
-def check(key: str, parameter: str, bad: object) -> None:
-    entry = ENTRIES[key]
-    seconds = GAP_TIMEOUT if f"{key}:{parameter}" in KNOWN_GAPS else entry.timeout
-    words = entry.names.get(parameter, parameter)
-    words = (words,) if isinstance(words, str) else words
-    shown = validate.shown(bad)
-    try:
-        with time_limit(seconds):
-            result = entry.call(**{**entry.valid, parameter: bad})
-    except (ValueError, TypeError, *entry.raises) as error:
-        named = any(word in str(error) for word in words)
-        assert named, f"{key}({parameter}={shown}): {error!r} does not name {' or '.join(words)}"
-        return
-    except Hang:
-        pytest.fail(f"{key}({parameter}={shown}) ran over {seconds} s")
-    except Exception as error:  # noqa: BLE001 - any other exception is the failure reported
-        pytest.fail(f"{key}({parameter}={shown}) raised {type(error).__name__}: {error}")
-    problem = non_finite(result)
-    assert problem is None, f"{key}({parameter}={shown}) returned {problem}"
-
 
 CASES = [f"{key}:{parameter}" for key, entry in ENTRIES.items() for parameter in entry.fuzz]
 
@@ -685,15 +528,7 @@ def _case(case: str, strict: bool):
 
 @pytest.mark.parametrize("case", [_case(c, strict=True) for c in CASES])
 def test_fixed_bad_values_are_refused_by_name_or_give_finite_results(case):
-    key, parameter = case.split(":")
-    failures = []
-    for bad in BAD:
-        try:
-            check(key, parameter, bad)
-        except (AssertionError, pytest.fail.Exception) as failure:
-            failures.append(str(failure).splitlines()[0])
-            if case in KNOWN_GAPS:
-                break  # known: one failure is the proof, the rest would only cost time
+    failures = failures_with_fixed_values(ENTRIES, KNOWN_GAPS, case)
     assert not failures, "\n".join(failures)
 
 
@@ -707,12 +542,7 @@ def test_fixed_bad_values_are_refused_by_name_or_give_finite_results(case):
 )
 @given(data=st.data())
 def test_drawn_bad_values_are_refused_by_name_or_give_finite_results(case, data):
-    key, parameter = case.split(":")
-    bad = data.draw(DRAWN, label=parameter)
-    try:
-        check(key, parameter, bad)
-    except pytest.fail.Exception as failure:
-        raise AssertionError(str(failure)) from None
+    check_drawn(ENTRIES, KNOWN_GAPS, case, data.draw(DRAWN, label=case.split(":")[1]))
 
 
 # --------------------------------------------------------------------------- the command line
@@ -773,30 +603,10 @@ TOKENS = st.sampled_from(
 @given(st.lists(TOKENS, min_size=1, max_size=10))
 def test_command_line_never_shows_a_traceback(argv):
     """Random command lines: exit 0, or 2 with one line on stderr; never another exception."""
-    import contextlib
-    import io as text_io
-
-    err, out = text_io.StringIO(), text_io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-        try:
-            with time_limit(20):
-                code = cli.main(argv)
-        except SystemExit as stop:
-            code = stop.code
-    assert code in (0, 2), (argv, code, err.getvalue())
-    if code == 2:
-        lines = err.getvalue().strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("bounds"), (argv, err.getvalue())
+    code, _, err = run_command(cli.main, argv, seconds=20)
+    assert_clean_exit("bounds", argv, code, err)
 
 
 def test_the_safety_page_lists_every_fuzzed_entry_point():
-    from pathlib import Path
-
-    page = (Path(__file__).resolve().parent.parent / "docs" / "safety.md").read_text()
-    rows = {
-        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
-        for line in page.splitlines()
-        if line.startswith("| `")
-    }
-    expected = {key.removeprefix("bounds."): ", ".join(e.fuzz) for key, e in ENTRIES.items()}
-    assert rows == expected
+    page = Path(__file__).resolve().parent.parent / "docs" / "safety.md"
+    assert safety_rows(page, "### bounds") == expected_rows(ENTRIES, "bounds")

@@ -250,3 +250,19 @@ def test_large_spectra_are_not_kept(monkeypatch):
     cached, _ = kde.grid_pdf(grid, method="fft")
     assert kde_module._spectra.cache_info().currsize == 1
     assert cached.tobytes() == small_cache.tobytes()
+
+
+def test_outside_mass_and_tails_refuse_bad_boxes():
+    """Issue 12: KDE.outside_mass(lo=nan) gave a number (0.0996 for this fit), tail=5e-324 an
+    infinite box; far from the data logpdf is -inf (log 0), never NaN."""
+    kde = KDE(0.3).fit(np.random.default_rng(0).normal(size=(20, 1)))
+    for lo, hi in ((math.nan, 1.0), (-1.0, math.inf), (1.0, -1.0), ("a", 1.0), ([], 1.0)):
+        with pytest.raises((ValueError, TypeError), match="lo|hi|box"):
+            kde.outside_mass(lo, hi)
+    with pytest.raises(ValueError, match="tail"):
+        kde.bounding_box(tail=5e-324)
+    assert kde.logpdf([[1e300]])[0] == -math.inf
+    with pytest.raises(ValueError, match="bandwidth"):
+        KDE(5e-324)  # its square, the kernel variance, would be 0
+    with pytest.raises(TypeError, match="rng"):
+        KDE(0.3).fit(np.zeros((3, 1)), rng=0)

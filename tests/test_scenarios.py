@@ -223,3 +223,10 @@ def test_accumulate_subsample_names_its_own_parameters():
 def test_scenario_data_that_is_not_a_named_mapping_is_refused_by_name(data):
     with pytest.raises(ValueError, match="data must be a mapping with a 'name'"):
         scenario_from_dict(data)
+
+
+def test_custom_weights_of_the_wrong_kind_are_refused_by_name():
+    """Issue 12: weights_table None or a flat list raised AttributeError."""
+    for bad in (None, [1, 2], 5, "ab"):
+        with pytest.raises((TypeError, ValueError), match="weights_table"):
+            Custom(sizes=(10, 10), weights_table=bad)

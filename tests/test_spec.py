@@ -100,3 +100,16 @@ def test_unknown_names_and_parameters_are_refused_with_what_is_allowed():
         MODELS.component("kde", width=3)
     with pytest.raises(ValueError, match="generations must be <= 2"):
         RunSpec(Custom((10, 10), ((1,), (0, 1))), KDE_02, NORMAL, 3, 0)
+
+
+def test_huge_generations_are_refused_at_once():
+    """Issue 12: a huge generations count hung (the loop lists every generation's counts)."""
+    kde, truth = MODELS.component("kde", bandwidth=0.3), TRUTHS.component("gaussian", mean=0.0)
+    for bad in (10**7, 1e300, 10**400):
+        with pytest.raises(ValueError, match="generations"):
+            RunSpec(Replace(20), kde, truth, bad, 0)
+    from empirical.kde import KDE
+    from empirical.truths import Gaussian
+
+    with pytest.raises(ValueError, match="generations"):
+        run_loop(Replace(20), lambda: KDE(0.3), Gaussian(0.0), 10**7, 0)

@@ -126,3 +126,18 @@ def test_a_non_finite_hyper_parameter_is_recorded_by_name(tmp_path):
     assert sweep(runs, path) == 1
     assert read(path)[0]["spec"]["model"]["parameters"]["tau"] == "inf"
     assert sweep(runs, path) == 0
+
+
+def test_a_path_must_be_text_never_a_file_descriptor(tmp_path):
+    """An integer path was opened as a file descriptor (True is 1: stdout was closed)."""
+    from empirical.records import read_records, write_jsonl
+
+    for bad in (0, 1, True, None, b"x.jsonl", ""):
+        with pytest.raises(TypeError, match="path"):
+            recorded_keys(bad)
+        with pytest.raises(TypeError, match="path"):
+            read_records(bad)
+        with pytest.raises(TypeError, match="path"):
+            write_jsonl(bad, [])
+    with pytest.raises(TypeError, match="records"):
+        write_jsonl(tmp_path / "x.jsonl", 5)

@@ -247,3 +247,22 @@ def test_grid_pdf_is_the_pdf_at_the_nodes(truth):
     values, error = truth.grid_pdf(grid)
     assert error == 0 and values.shape == grid.shape
     np.testing.assert_allclose(values.ravel(), truth.pdf(grid.points()), rtol=1e-12, atol=1e-300)
+
+
+def test_bad_parameters_and_boxes_are_refused_by_name():
+    """Issue 12: Gaussian(mean=[]) was a 0-dimensional Gaussian, tail=5e-324 gave an infinite
+    box, an integer beyond the float range raised OverflowError."""
+    for bad, word in (([], "mean"), (10**400, "mean"), ("abc", "mean"), ([1, math.nan], "mean")):
+        with pytest.raises((ValueError, TypeError), match=word):
+            Gaussian(mean=bad)
+    with pytest.raises(ValueError, match="cov"):
+        Gaussian(mean=0.0, cov=10**400)
+    for truth in (Gaussian(0.0), GaussianMixture([0.5, 0.5], [-1.0, 1.0])):
+        with pytest.raises(ValueError, match="tail"):
+            truth.bounding_box(tail=5e-324)
+        lo, hi = truth.bounding_box(tail=1e-300)  # the smallest tail allowed: a finite box
+        assert np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))
+        with pytest.raises(ValueError, match="lo"):
+            truth.outside_mass(math.nan, 1.0)
+    with pytest.raises(ValueError, match="size"):
+        Gaussian(0.0).sample(10**9, np.random.default_rng(0))  # 8 GB: refused by its limit

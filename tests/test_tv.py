@@ -95,7 +95,7 @@ def test_monte_carlo_is_symmetric_within_its_intervals():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="same dim"):
+    with pytest.raises(ValueError, match="must have dimension 1"):
         tv(Gaussian(0.0), Gaussian([0.0, 0.0]))
     with pytest.raises(ValueError, match="rng"):
         tv(Gaussian(np.zeros(3)), Gaussian(np.ones(3)))
@@ -105,3 +105,13 @@ def test_bad_input():
         tv(Gaussian(0.0), Gaussian(1.0), tol=0)
     with pytest.raises(ValueError, match="confidence"):
         tv_monte_carlo(Gaussian(0.0), Gaussian(1.0), 10, np.random.default_rng(), confidence=1.0)
+
+
+def test_nan_densities_on_a_grid_are_refused_not_read_as_tv_0():
+    """Issue 12: tv_on_grid treated NaN densities as TV 0."""
+    grid = Grid(-1.0, 1.0, (5,))
+    p = np.full(5, 0.5)
+    with pytest.raises(ValueError, match="q_values"):
+        tv_on_grid(p, np.full(5, math.nan), grid)
+    with pytest.raises(TypeError, match="grid"):
+        tv_on_grid(p, p, None)

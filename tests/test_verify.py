@@ -214,8 +214,11 @@ def test_gaussian_truth_conversion_and_bad_inputs():
         check_expected_tv(records, [0.2], failure_probability=0.0)
     with pytest.raises(ValueError, match="at least 10 runs"):
         check_expected_tv(records[:3], [0.2])
-    with pytest.raises(ValueError, match="generations 1..G"):
+    with pytest.raises(ValueError, match="bound"):
         check_expected_tv(records, [])
+    two = records + [{**r, "generation": 2} for r in records]
+    with pytest.raises(ValueError, match="generations 1..G"):
+        check_expected_tv(two, [0.2])
 
 
 # --- level 3: calibrated rate ----------------------------------------------------------------

@@ -60,6 +60,8 @@ def _show(value: object) -> str:
 def scenario_parameters(name: str) -> dict[str, object]:
     """The fields of scenario ``name`` with their defaults (``inspect.Parameter.empty`` if
     required)."""
+    if not isinstance(name, str) or name not in SCENARIOS:
+        raise UsageError(f"scenario must be one of {', '.join(SCENARIOS)}, got {name!r}")
     return {
         f.name: inspect.Parameter.empty if f.default is MISSING else f.default
         for f in fields(SCENARIOS[name])
@@ -71,7 +73,7 @@ def build_scenario(
 ) -> Scenario:
     """``SCENARIOS[name](**values)``; ``label(key)`` is how the user wrote a key."""
     prefix = f"{where}: " if where else ""
-    if name not in SCENARIOS:
+    if not isinstance(name, str) or name not in SCENARIOS:
         raise UsageError(f"{prefix}scenario must be one of {', '.join(SCENARIOS)}, got {name!r}")
     allowed = scenario_parameters(name)
     for key in values:
@@ -138,7 +140,7 @@ def build_component(
 ) -> Component:
     """The canonical component for ``name`` with the options ``given`` (presets filled in,
     aliases resolved), validated by its constructor; messages start with ``where``."""
-    if name not in registry.names():
+    if not isinstance(name, str) or name not in registry.names():
         raise UsageError(f"{where}: {registry.kind} must be one of {', '.join(registry.names())}")
     allowed = _options(registry, name)
     for key in given:

@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
+from bounds import validate
 from bounds.io import FileBusyError
 from empirical.cli.values import (
     MAX_GENERATIONS,
@@ -75,6 +76,10 @@ def check_sizes(specs: Sequence[RunSpec]) -> None:
 def check_output(path: Path) -> None:
     """Refuse, before computing, an output that is a folder, in a missing folder or unwritable,
     or a file that is not a records file (it is never rewritten)."""
+    try:
+        path = validate.path("--output", path)
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
     shown = str(path)
     if path.is_dir():
         raise UsageError(f"--output {shown!r} is a folder; give a file name")

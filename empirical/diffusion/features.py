@@ -40,6 +40,10 @@ class RandomFeatures:
         width = validate.whole("width", width, minimum=1)
         dim = validate.whole("dim", dim, minimum=1)
         bias_scale = validate.positive("bias_scale", bias_scale)
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {validate.shown(rng)}")
+        if width * (dim + EMBEDDING_DIM) > validate.MAX_SIZE:
+            raise ValueError(f"width * (dim + {EMBEDDING_DIM}) must be <= {validate.MAX_SIZE:g}")
         W = rng.standard_normal((width, dim))
         U = bias_scale * rng.standard_normal((width, EMBEDDING_DIM))
         return cls(W, U)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from bounds import validate
@@ -73,9 +75,7 @@ class DiffusionModel:
         self.width = validate.whole("width", width, minimum=1)
         self.grid = time_grid(T, t0, steps)
         self.T, self.t0, self.steps = float(T), float(t0), int(steps)
-        if sampler not in SAMPLERS:
-            raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-        self.sampler = sampler
+        self.sampler = validate.choice("sampler", sampler, SAMPLERS)
         if isinstance(tau, str):
             if tau not in TAU_RULES:
                 raise ValueError(
@@ -94,9 +94,7 @@ class DiffusionModel:
         if not isinstance(whiten, bool | np.bool_):
             raise TypeError(f"whiten must be True or False, got {whiten!r}")
         self.whiten = bool(whiten)
-        if target not in TARGETS:
-            raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
-        self.target = target
+        self.target = validate.choice("target", target, TARGETS)
         self._dim: int | None = None
         self.density_ = None
 
@@ -157,7 +155,8 @@ class DiffusionModel:
         piece by piece, the same Euler steps as ``ode_flow``/``sde_sample`` up to rounding),
         mapped back from whitened coordinates."""
         self._fitted()
-        size = validate.whole("size", size)
+        size = validate.size("size", size, minimum=0)
+        rng = _generator(rng)
         z = rng.standard_normal((size, self.dim))
         if self.sampler == "ode":
             flow = ode_flow_by_pieces if self.dim == 1 else ode_flow
@@ -216,6 +215,9 @@ def fit_path(
     """``DiffusionModel(tau=tau, **params).fit(X, rng)`` for every tau in ``taus``, sharing one
     assembly of the normal equations and one eigen-decomposition of H (the closed-form flow
     read at several times). Each model equals the one fitted alone with the same ``rng`` state."""
+    if isinstance(taus, str | bytes) or not isinstance(taus, Sequence):
+        raise TypeError(f"taus must be a list of training times, got {validate.shown(taus)}")
+    rng = _generator(rng)
     models = [DiffusionModel(tau=tau, **params) for tau in taus]
     if not models:
         raise ValueError("taus must name at least one training time")
@@ -259,10 +261,12 @@ def fit_path(
 
 def _check_points(name: str, x: object, dim: int | None = None, allow_empty: bool = False):
     """Return ``x`` as a finite float array of shape (k, d) (d = ``dim`` when given)."""
-    arr = np.asarray(x, dtype=float)
-    if arr.ndim != 2 or (dim is not None and arr.shape[1] != dim):
-        want = f"(k, {dim})" if dim is not None else "(k, d)"
-        raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
-    if (len(arr) == 0 and not allow_empty) or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be a non-empty array of finite numbers, got {arr.shape}")
-    return arr
+    return validate.points(name, x, dim, allow_empty=allow_empty)
+
+
+def _generator(rng: object) -> np.random.Generator:
+    """The model's randomness: a numpy Generator, never a seed or None (fit and sample draw
+    from the caller's stream, so the loop's draws stay reproducible)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {validate.shown(rng)}")
+    return rng

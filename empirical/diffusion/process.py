@@ -27,11 +27,14 @@ def prior_logpdf(z: np.ndarray) -> np.ndarray:
     return -0.5 * np.sum(z * z, axis=1) - 0.5 * z.shape[1] * np.log(2.0 * np.pi)
 
 
+MAX_STEPS = 10**6  # Euler steps of a sampler: a million is far past any useful accuracy
+
+
 def time_grid(T: float, t0: float, steps: int) -> np.ndarray:
     """The sampler's decreasing times t_0 = T > t_1 > ... > t_steps = t0, equally spaced."""
     T = validate.positive("T", T)
     t0 = validate.positive("t0", t0)
-    steps = validate.whole("steps", steps, minimum=1)
+    steps = validate.size("steps", steps, maximum=MAX_STEPS)
     if not t0 < T:
         raise ValueError(f"t0 must be < T, got t0={t0!r} and T={T!r}")
     return np.linspace(T, t0, steps + 1)
@@ -45,12 +48,12 @@ class GaussianScore:
     """
 
     def __init__(self, mean: np.ndarray, cov: np.ndarray) -> None:
-        self.mean = np.atleast_1d(np.asarray(mean, dtype=float))
-        self.cov = np.atleast_2d(np.asarray(cov, dtype=float))
+        self.mean = validate.vector("mean", mean)
+        self.cov = np.atleast_2d(validate.array("cov", cov))
         if self.cov.shape != (self.dim, self.dim):
             raise ValueError(f"cov must have shape ({self.dim}, {self.dim}), got {self.cov.shape}")
-        if np.any(np.linalg.eigvalsh(self.cov) <= 0):
-            raise ValueError("cov must be symmetric positive definite")
+        if not np.allclose(self.cov, self.cov.T) or np.any(np.linalg.eigvalsh(self.cov) <= 0):
+            raise ValueError(f"cov must be symmetric positive definite, got {self.cov.tolist()}")
 
     @property
     def dim(self) -> int:
@@ -88,9 +91,25 @@ class MixtureScore:
     """
 
     def __init__(self, weights: np.ndarray, means: np.ndarray, covs: np.ndarray) -> None:
-        self.weights = np.asarray(weights, dtype=float)
-        self.means = np.atleast_2d(np.asarray(means, dtype=float))
-        self.covs = np.asarray(covs, dtype=float).reshape(len(self.weights), self.dim, self.dim)
+        self.weights = validate.array("weights", weights, low=0.0, ndim=1)
+        if abs(self.weights.sum() - 1) > 1e-12:
+            raise ValueError(f"weights must sum to 1, got sum {self.weights.sum()!r}")
+        self.means = np.atleast_2d(validate.array("means", means))
+        if self.means.ndim != 2 or len(self.means) != len(self.weights):
+            raise ValueError(f"means must hold one point per weight, got {self.means.shape}")
+        covs = validate.array("covs", covs)
+        shape = (len(self.weights), self.dim, self.dim)
+        if covs.size != np.prod(shape):
+            raise ValueError(
+                f"covs must hold {shape[0]} matrices {shape[1:]} (one per weight, of the means' "
+                f"dimension {self.dim}), got {covs.shape}"
+            )
+        self.covs = covs.reshape(shape)
+        for k, cov in enumerate(self.covs):
+            if not np.allclose(cov, cov.T) or np.any(np.linalg.eigvalsh(cov) <= 0):
+                raise ValueError(
+                    f"covs[{k}] must be symmetric positive definite, got {cov.tolist()}"
+                )
         self.parts = [GaussianScore(m, c) for m, c in zip(self.means, self.covs, strict=True)]
 
     @property

@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import optimize, stats
 
+from bounds import validate
 from bounds.scenarios import Augment, Replace
 from bounds.stopping import tau_star
 from empirical.diffusion.model import DiffusionModel, fit_path
 from empirical.diffusion.process import MixtureScore
-from empirical.diffusion.training import weighted_score_error
+from empirical.diffusion.training import check_tau, weighted_score_error
+from empirical.records import check_records
+from empirical.spec import check_sequence
 from empirical.truths import GaussianMixture
 from empirical.tv import tv
 
@@ -65,6 +68,10 @@ def learning_errors(
     **params: object,
 ) -> list[dict]:
     """One record per (N, M, tau, seed): tv, its quadrature error, score_error, seconds."""
+    sizes = [validate.size("sizes", n) for n in check_sequence("sizes", sizes)]
+    widths = [validate.size("widths", m) for m in check_sequence("widths", widths)]
+    taus = [check_tau(tau) for tau in check_sequence("taus", taus)]
+    seeds = [validate.whole("seeds", seed) for seed in check_sequence("seeds", seeds)]
     records = []
     for n in sizes:
         for width in widths:
@@ -118,7 +125,11 @@ def fit_theorem_terms(records: Sequence[dict], quantity: str = "kl") -> dict:
     error). The rows are weighted by 1 / value so the fit is in relative error. A term is
     informative if its share of the fitted value exceeds 1% at some grid point, else vacuous.
     """
+    records = check_records(records)
+    quantity = validate.choice("quantity", quantity, ("kl", "score"))
     finite = [r for r in records if math.isfinite(r["tau"])]
+    if not finite:
+        raise ValueError("records must hold runs of finite tau to fit, got none")
     y = np.array([2 * r["tv"] ** 2 if quantity == "kl" else r["score_error"] for r in finite])
     X = _design(finite)
     w = 1 / np.maximum(y, 1e-300)
@@ -142,7 +153,7 @@ def optimal_tau(records: Sequence[dict]) -> dict:
     """tau-hat(N, M) = the grid tau of least mean TV over seeds, and log tau-hat = c + a log N +
     b log M by least squares (needs at least two N and two M), next to tau*'s a = b = 1/5."""
     cells: dict[tuple[int, int], dict[float, list[float]]] = {}
-    for r in records:
+    for r in check_records(records):
         cells.setdefault((r["N"], r["M"]), {}).setdefault(r["tau"], []).append(r["tv"])
     rows = []
     for (n, m), by_tau in sorted(cells.items()):
@@ -170,7 +181,10 @@ def optimal_tau(records: Sequence[dict]) -> dict:
 def measured_rate(records: Sequence[dict], width: int | None = None) -> dict:
     """Slope of log min_tau TV against log N at one width (default the largest), with a 95%
     t interval from the per-seed minima."""
-    width = max(r["M"] for r in records) if width is None else width
+    records = check_records(records)
+    width = max(r["M"] for r in records) if width is None else validate.size("width", width)
+    if not any(r["M"] == width for r in records):
+        raise ValueError(f"records hold no run of width {width}")
     best: dict[tuple[int, int], float] = {}
     for r in records:
         if r["M"] == width:
@@ -201,6 +215,12 @@ def early_stopping_runs(
     each labelled tau (e.g. under-trained, tau-hat, over-trained, inf), each record tagged with
     its ``label``; the model records the tau it used as a number."""
     from empirical.loop import run_loop
+
+    if not isinstance(taus, Mapping):
+        raise TypeError(f"taus must be a mapping of labels to taus, got {validate.shown(taus)}")
+    taus = {label: check_tau(tau) for label, tau in taus.items()}
+    seeds = [validate.whole("seeds", seed) for seed in check_sequence("seeds", seeds)]
+    n = validate.size("n", n)
 
     records = []
     for scenario in (Replace(n), Augment(n, 2 * n)):
@@ -312,6 +332,8 @@ def calibrated_error_model(fit: dict, M: int, tau: float, provenance: str):
     of the KL proxy, at width M and training time tau."""
     from bounds.errors import diffusion_calibrated
 
+    if not isinstance(fit, Mapping):
+        raise TypeError(f"fit must be the mapping fit_theorem_terms returns, got {fit!r}")
     if fit.get("quantity") != "kl":
         raise ValueError(
             f"fit must be of the KL proxy (quantity 'kl'), got {fit.get('quantity')!r}"

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from bounds import validate
 from empirical.loop import run
-from empirical.records import read_records
-from empirical.spec import RunSpec
+from empirical.records import check_records, read_records
+from empirical.spec import RunSpec, check_sequence
 from empirical.sweep import recorded_keys, sweep
 
 __all__ = [
@@ -48,6 +48,19 @@ SCALES = ("quick", "default", "full")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be text, got {validate.shown(value)}")
+    return value
+
+
+def _texts(name: str, value: object) -> list[str]:
+    items = check_sequence(name, value)
+    for item in items:
+        _text(name, item)
+    return items
+
+
 def _file_name(kind: str, name: object) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(
@@ -67,9 +80,8 @@ class Settings:
     jobs: int = 1
 
     def __post_init__(self) -> None:
-        if self.scale not in SCALES:
-            raise ValueError(f"scale must be quick, default or full, got {self.scale!r}")
-        object.__setattr__(self, "out", Path(self.out))
+        validate.choice("scale", self.scale, SCALES)
+        object.__setattr__(self, "out", validate.path("out", self.out))
         if self.out.exists() and not self.out.is_dir():
             raise ValueError(f"out must be a folder, got the file {self.out}")
         object.__setattr__(self, "jobs", validate.whole("jobs", self.jobs, minimum=1))
@@ -93,14 +105,20 @@ class Table:
 
     def __post_init__(self) -> None:
         _file_name("a table's name", self.name)
-        for number, row in enumerate(self.rows, start=1):
+        _texts("columns", self.columns)
+        _text("caption", self.caption)
+        rows = check_sequence("rows", self.rows)
+        for number, row in enumerate(rows, start=1):
+            if isinstance(row, str) or not isinstance(row, Sequence):
+                raise TypeError(f"rows must be sequences of cells; row {number} is {row!r}")
             if len(row) != len(self.columns):
                 raise ValueError(
-                    f"row {number} of table {self.name} has {len(row)} cells, "
+                    f"rows: row {number} of table {self.name} has {len(row)} cells, "
                     f"the table has {len(self.columns)} columns"
                 )
-        if self.shown_rows is not None and any(
-            not 0 <= k < len(self.rows) for k in self.shown_rows
+        shown = None if self.shown_rows is None else check_sequence("shown_rows", self.shown_rows)
+        if shown is not None and any(
+            validate.whole("shown_rows", k) >= len(self.rows) for k in shown
         ):
             raise ValueError(
                 f"shown_rows of table {self.name} must index its {len(self.rows)} rows"
@@ -118,8 +136,9 @@ class Claim:
     outcome: str
 
     def __post_init__(self) -> None:
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {OUTCOMES}, got {self.outcome!r}")
+        for name in ("claim", "figure", "numbers"):
+            _text(name, getattr(self, name))
+        validate.choice("outcome", self.outcome, OUTCOMES)
 
 
 @dataclass(frozen=True)
@@ -134,7 +153,17 @@ class Section:
     claims: Sequence[Claim] = ()
 
     def __post_init__(self) -> None:
+        _text("title", self.title)
+        _texts("paragraphs", self.paragraphs)
+        for name, kind in (("tables", Table), ("claims", Claim)):
+            for item in check_sequence(name, getattr(self, name)):
+                if not isinstance(item, kind):
+                    raise TypeError(f"{name} must hold {kind.__name__} values, got {item!r}")
+        if not isinstance(self.figures, Mapping):
+            raise TypeError(f"figures must map file names to figures, got {self.figures!r}")
         for name in self.figures:
+            if not isinstance(name, str):
+                raise TypeError(f"figures must be named by text, got {name!r}")
             if not name.endswith(".png"):
                 raise ValueError(f"a figure's file name must end in .png, got {name!r}")
             _file_name("a figure's name", name.removesuffix(".png"))
@@ -202,6 +231,7 @@ def _span(values: Sequence[int]) -> str:
 def describe_runs(records: Sequence[Mapping]) -> str:
     """Which runs ``records`` hold, in words: the number of runs, their seeds, real-data modes
     and generations, e.g. "40 runs: seeds 0–9, fresh real data, generations 1–30"."""
+    records = check_records(records)
     runs = {r["key"]: r for r in records}
     if not runs:
         return "no runs"

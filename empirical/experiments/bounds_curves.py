@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from bounds import Accumulate, Augment, Proportion, Replace, bound, power_law
+from bounds import Accumulate, Augment, Proportion, Replace, bound, power_law, validate
 from empirical import figures
 from empirical.experiments import Experiment, Section, Settings, Table
 from empirical.experiments.common import ALPHA
@@ -19,6 +19,7 @@ GENERATIONS = 100
 
 def scenarios(n: int) -> dict[str, object]:
     """The four scenarios the report compares at real size n."""
+    n = validate.size("n", n)
     return {
         "replace": Replace(n),
         "proportion": Proportion(n, 0.5),

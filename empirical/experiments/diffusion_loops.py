@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from bounds import Augment, Replace, power_law
+from bounds import Augment, Replace, power_law, validate
 from bounds.scenarios import scenario_from_dict
 from empirical import figures
 from empirical.experiments import Claim, Experiment, Section, Settings, Table, describe_runs
@@ -45,6 +45,8 @@ SIZES = {  # scale: (n, width M, generations, calibration seeds, held-out seeds)
 def density_points(truth: object) -> np.ndarray:
     """Where the figure's densities are evaluated: the truth's box of outside mass 1e-4, 1.5
     times wider, on ``DENSITY_POINTS`` points."""
+    if not callable(getattr(truth, "bounding_box", None)) or getattr(truth, "dim", None) != 1:
+        raise TypeError(f"truth must be a one-dimensional density, got {validate.shown(truth)}")
     lo, hi = truth.bounding_box(1e-4)
     centre, half = (lo[0] + hi[0]) / 2, 0.75 * (hi[0] - lo[0])
     return np.linspace(centre - half, centre + half, DENSITY_POINTS)

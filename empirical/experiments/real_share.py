@@ -15,7 +15,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from bounds import Proportion
+from bounds import Proportion, validate
 from empirical.experiments import Claim, Experiment, Section, Settings, Table
 from empirical.experiments.synthetic_amount import TRUTH
 from empirical.figures import new_figure
@@ -54,9 +54,16 @@ def _specs(settings: Settings) -> list[RunSpec]:
 
 def welch_interval(a: np.ndarray, b: np.ndarray, failure_probability: float) -> tuple:
     """mean(a) - mean(b) with a two-sided Welch t interval at level 1 - p."""
+    a = validate.array("a", a, ndim=1, min_size=2)
+    b = validate.array("b", b, ndim=1, min_size=2)
+    failure_probability = validate.real(
+        "failure_probability", failure_probability, 1e-300, 1.0, high_open=True
+    )
     va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
     df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-    half = float(stats.t.ppf(1 - failure_probability / 2, df) * math.sqrt(va + vb))
+    half = float(stats.t.isf(failure_probability / 2, df) * math.sqrt(va + vb))
+    if not math.isfinite(half):
+        raise ValueError("a and b must vary (their Welch interval is undefined), got no spread")
     diff = float(a.mean() - b.mean())
     return diff, diff - half, diff + half
 
