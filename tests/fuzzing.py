@@ -28,12 +28,12 @@ import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bounds import validate
 
 TIMEOUT = 5.0  # seconds per call: a hang fails the test (Entry.timeout for symbolic work)
-GAP_TIMEOUT = 2.0  # a known gap only has to fail again, so it is not waited for as long
 
 BAD: tuple = (
     math.nan,
@@ -201,56 +201,71 @@ def non_finite(value: object, depth: int = 0, allowed: float | None = None) -> s
     return None
 
 
-def check(
-    entries: dict[str, Entry], known_gaps: dict[str, str], key: str, parameter: str, bad: object
-) -> None:
+def check(entries: dict[str, Entry], key: str, parameter: str, bad: object) -> None:
     """Call ``entries[key]`` with ``parameter=bad``: refused by name, or a finite result."""
     entry = entries[key]
-    seconds = GAP_TIMEOUT if f"{key}:{parameter}" in known_gaps else entry.timeout
     words = entry.names.get(parameter, parameter)
     words = (words,) if isinstance(words, str) else words
     shown = validate.shown(bad)
     try:
-        with time_limit(seconds):
+        with time_limit(entry.timeout):
             result = entry.call(**{**entry.valid, parameter: bad})
     except (ValueError, TypeError, *entry.raises) as error:
         named = any(word in str(error) for word in words)
         assert named, f"{key}({parameter}={shown}): {error!r} does not name {' or '.join(words)}"
         return
     except Hang:
-        pytest.fail(f"{key}({parameter}={shown}) ran over {seconds} s")
+        pytest.fail(f"{key}({parameter}={shown}) ran over {entry.timeout} s")
     except Exception as error:  # noqa: BLE001 - any other exception is the failure reported
         pytest.fail(f"{key}({parameter}={shown}) raised {type(error).__name__}: {error}")
     problem = non_finite(result, allowed=entry.infinity)
     assert problem is None, f"{key}({parameter}={shown}) returned {problem}"
 
 
-def failures_with_fixed_values(
-    entries: dict[str, Entry], known_gaps: dict[str, str], case: str
-) -> list[str]:
-    """The first line of each failure of ``case`` over ``BAD`` (only the first for a known gap:
-    one failure is the proof, the rest would only cost time)."""
-    key, parameter = case.split(":")
-    failures = []
-    for bad in BAD:
+def property_tests(entries: dict[str, Entry], package: str) -> tuple[Callable, Callable, Callable]:
+    """The three tests of a suite over ``entries``: every valid call succeeds (so a refusal is
+    caused by the bad value alone); every value of ``BAD``, then 4 values drawn from ``DRAWN``,
+    for each (entry, parameter) case, passes ``check``. Bind them to ``test_*`` names."""
+    ids = [case.removeprefix(f"{package}.") for case in cases(entries)]
+
+    def valid_calls_succeed():
+        failures = []
+        for key, entry in entries.items():
+            try:
+                with time_limit(3 * entry.timeout):
+                    entry.call(**entry.valid)
+            except BaseException as error:  # noqa: BLE001 - every failing call is reported
+                failures.append(f"{key}: {error!r}")
+        assert not failures, "\n".join(failures)
+
+    @pytest.mark.parametrize("case", cases(entries), ids=ids)
+    def fixed_values(case):
+        key, parameter = case.split(":")
+        failures = []
+        for bad in BAD:
+            try:
+                check(entries, key, parameter, bad)
+            except (AssertionError, pytest.fail.Exception) as failure:
+                failures.append(str(failure).splitlines()[0])
+        assert not failures, "\n".join(failures)
+
+    @pytest.mark.parametrize("case", cases(entries), ids=ids)
+    @settings(
+        max_examples=4,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        phases=(Phase.explicit, Phase.generate),  # no shrinking: a failure is reported as found
+    )
+    @given(data=st.data())
+    def drawn_values(case, data):
+        key, parameter = case.split(":")
         try:
-            check(entries, known_gaps, key, parameter, bad)
-        except (AssertionError, pytest.fail.Exception) as failure:
-            failures.append(str(failure).splitlines()[0])
-            if case in known_gaps:
-                break
-    return failures
+            check(entries, key, parameter, data.draw(DRAWN, label=parameter))
+        except pytest.fail.Exception as failure:
+            raise AssertionError(str(failure)) from None
 
-
-def check_drawn(
-    entries: dict[str, Entry], known_gaps: dict[str, str], case: str, bad: object
-) -> None:
-    """``check`` for a value hypothesis drew (a failure is an AssertionError hypothesis reports)."""
-    key, parameter = case.split(":")
-    try:
-        check(entries, known_gaps, key, parameter, bad)
-    except pytest.fail.Exception as failure:
-        raise AssertionError(str(failure)) from None
+    return valid_calls_succeed, fixed_values, drawn_values
 
 
 # --------------------------------------------------------------------------- command lines

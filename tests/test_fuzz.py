@@ -16,8 +16,10 @@ because the listing is: one entry per public callable.)
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,18 +27,16 @@ import numpy as np
 import pytest
 import sympy as sp
 from fuzzing import (
-    DRAWN,
     Entry,
     assert_clean_exit,
-    check_drawn,
+    check,
     expected_rows,
-    failures_with_fixed_values,
+    property_tests,
     run_command,
     safety_rows,
-    time_limit,
     unlisted_and_stale,
 )
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import (
@@ -503,46 +503,11 @@ def test_every_public_entry_point_is_listed():
     assert not stale, f"listed names that are no longer public: {stale}"
 
 
-def test_the_valid_calls_succeed():
-    """Each baseline call works, so a refusal below is caused by the bad value alone."""
-    for entry in ENTRIES.values():
-        with time_limit(3 * entry.timeout):
-            entry.call(**entry.valid)
-
-
-# --------------------------------------------------------------------------- the property
-
-CASES = [f"{key}:{parameter}" for key, entry in ENTRIES.items() for parameter in entry.fuzz]
-
-# Defects found by this suite in modules being reworked elsewhere, with what fails. Each must
-# fail the fixed-value test (strict: once fixed, the test reports XPASS and the line must go);
-# the drawn-value test may or may not meet the same defect, so it is not strict there.
-KNOWN_GAPS: dict[str, str] = {}
-
-
-def _case(case: str, strict: bool):
-    reason = KNOWN_GAPS.get(case)
-    marks = [pytest.mark.xfail(reason=reason, strict=strict)] if reason else []
-    return pytest.param(case, marks=marks, id=case.removeprefix("bounds."))
-
-
-@pytest.mark.parametrize("case", [_case(c, strict=True) for c in CASES])
-def test_fixed_bad_values_are_refused_by_name_or_give_finite_results(case):
-    failures = failures_with_fixed_values(ENTRIES, KNOWN_GAPS, case)
-    assert not failures, "\n".join(failures)
-
-
-@pytest.mark.parametrize("case", [_case(c, strict=False) for c in CASES])
-@settings(
-    max_examples=4,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    database=None,
-    phases=(Phase.explicit, Phase.generate),  # no shrinking: a failure is reported as found
-)
-@given(data=st.data())
-def test_drawn_bad_values_are_refused_by_name_or_give_finite_results(case, data):
-    check_drawn(ENTRIES, KNOWN_GAPS, case, data.draw(DRAWN, label=case.split(":")[1]))
+(
+    test_the_valid_calls_succeed,
+    test_fixed_bad_values_are_refused_by_name_or_give_finite_results,
+    test_drawn_bad_values_are_refused_by_name_or_give_finite_results,
+) = property_tests(ENTRIES, "bounds")
 
 
 # --------------------------------------------------------------------------- the command line
@@ -610,3 +575,25 @@ def test_command_line_never_shows_a_traceback(argv):
 def test_the_safety_page_lists_every_fuzzed_entry_point():
     page = Path(__file__).resolve().parent.parent / "docs" / "safety.md"
     assert safety_rows(page, "### bounds") == expected_rows(ENTRIES, "bounds")
+
+
+@pytest.mark.parametrize(
+    "defect",
+    [
+        lambda x: math.nan,  # a silent NaN
+        lambda x: x.real_part,  # another exception
+        lambda x: math.sqrt(x) if x == x else math.nan,  # a refusal naming nothing, or NaN
+        lambda x: [time.sleep(0.2) for _ in iter(int, 1)],  # a hang
+    ],
+    ids=["nan", "attribute-error", "unnamed-refusal", "hang"],
+)
+def test_the_check_fails_an_entry_point_without_validation(defect):
+    """Negative control: each kind of defect the suites look for makes ``check`` fail."""
+    entries = {"defective": Entry(defect, {"x": 1.0}, ("x",), timeout=0.5)}
+    failures = 0
+    for bad in (math.nan, -1, "abc"):
+        try:
+            check(entries, "defective", "x", bad)
+        except (AssertionError, pytest.fail.Exception):
+            failures += 1
+    assert failures == 3

@@ -22,19 +22,15 @@ import matplotlib
 import numpy as np
 import pytest
 from fuzzing import (
-    DRAWN,
     Entry,
     assert_clean_exit,
-    cases,
-    check_drawn,
     expected_rows,
-    failures_with_fixed_values,
+    property_tests,
     run_command,
     safety_rows,
-    time_limit,
     unlisted_and_stale,
 )
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounds import errors, scenarios
@@ -925,50 +921,11 @@ def test_every_public_entry_point_is_listed():
     assert not stale, f"listed names that are no longer public: {stale}"
 
 
-def test_the_valid_calls_succeed():
-    """Each baseline call works, so a refusal below is caused by the bad value alone."""
-    failures = []
-    for key, entry in ENTRIES.items():
-        try:
-            with time_limit(3 * entry.timeout):
-                entry.call(**entry.valid)
-        except BaseException as error:  # noqa: BLE001 - every failing call is reported
-            failures.append(f"{key}: {error!r}")
-    assert not failures, "\n".join(failures)
-
-
-# --------------------------------------------------------------------------- the property
-
-CASES = cases(ENTRIES)
-
-# Defects found by this suite that are not fixed yet, with what fails (strict on fixed values:
-# once fixed, the test reports XPASS and the line must go).
-KNOWN_GAPS: dict[str, str] = {}
-
-
-def _case(case: str, strict: bool):
-    reason = KNOWN_GAPS.get(case)
-    marks = [pytest.mark.xfail(reason=reason, strict=strict)] if reason else []
-    return pytest.param(case, marks=marks, id=case.removeprefix("empirical."))
-
-
-@pytest.mark.parametrize("case", [_case(c, strict=True) for c in CASES])
-def test_fixed_bad_values_are_refused_by_name_or_give_finite_results(case):
-    failures = failures_with_fixed_values(ENTRIES, KNOWN_GAPS, case)
-    assert not failures, "\n".join(failures)
-
-
-@pytest.mark.parametrize("case", [_case(c, strict=False) for c in CASES])
-@settings(
-    max_examples=4,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    database=None,
-    phases=(Phase.explicit, Phase.generate),  # no shrinking: a failure is reported as found
-)
-@given(data=st.data())
-def test_drawn_bad_values_are_refused_by_name_or_give_finite_results(case, data):
-    check_drawn(ENTRIES, KNOWN_GAPS, case, data.draw(DRAWN, label=case.split(":")[1]))
+(
+    test_the_valid_calls_succeed,
+    test_fixed_bad_values_are_refused_by_name_or_give_finite_results,
+    test_drawn_bad_values_are_refused_by_name_or_give_finite_results,
+) = property_tests(ENTRIES, "empirical")
 
 
 # --------------------------------------------------------------------------- the command line
