@@ -16,6 +16,14 @@ sqrt(2 pi v), R_ja = e^{-g_j n_b a}, P_jb = e^{-g_j b}, and C_k = e^{-du^2 (k - 
 shared by every Gaussian. The powers R and P come from one exponential each by repeated
 products, n_a, n_b ~ sqrt(band) of them, so an entry costs two products instead of an
 exponential and its relative error stays below (n_a + n_b + 4) eps.
+
+The entries are added up by columns: Gaussian j goes to column f_j of a (rows k) x (columns f)
+array E of entries R_ja P_jb (columns no Gaussian starts at hold zeros), and node i receives
+sum_k C_k E[k, i - k], a sum along diagonals: read with its rows one element shorter, the
+contiguous E has row k shifted by k, so the whole sum is one matrix-vector product with C (the
+``width`` empty columns at E's end catch the reads that run past a row). A column holds one
+Gaussian: the others that start at the same node (where the means crowd together) and
+``within_reach`` evaluations are scattered to their nodes by a weighted bincount instead.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import numpy as np
 
 BAND_SDS = 8.0
 _CHUNK_ENTRIES = 2**20  # Gaussians per chunk times band: bounds the temporaries (8 MiB each)
+_DIRECT_FRACTION = 16  # Gaussians sharing a start beyond 1/16 of all are scattered by bincount
 
 
 def banded_gaussian_sum(
@@ -36,39 +45,107 @@ def banded_gaussian_sum(
     within_reach: bool = False,
 ) -> np.ndarray:
     """q(u_i) = sum_j mass_j N(u_i; means_j, variance) at u_i = lo + i step over each mean's
-    band of nodes (module docstring). A band wholly off the grid adds nothing and is dropped.
-    ``within_reach``: drop the band's last nodes that lie beyond m_j + BAND_SDS sd (at most
-    two), so that exactly the nodes with |u_i - m_j| <= BAND_SDS sd are summed."""
-    sd = np.sqrt(variance)
-    band = int(np.ceil(2.0 * BAND_SDS * sd / step)) + 1
-    first = np.clip(np.ceil((means - BAND_SDS * sd - lo) / step), -band, count).astype(np.int64)
-    keep = (first > -band) & (first < count) & (mass != 0)
-    first, means, mass = first[keep], means[keep], mass[keep]
-    n_b = max(1, int(np.sqrt(band)))
-    n_a = -(-band // n_b)
-    width = n_a * n_b
-    middle = (band - 1) // 2
-    offsets = np.arange(width) - middle
-    C = np.where(offsets < band - middle, np.exp(-0.5 * (step * offsets) ** 2 / variance), 0.0)
-    out = np.zeros(count + band + width)
-    chunk = max(1, _CHUNK_ENTRIES // width)
-    for start in range(0, len(first), chunk):
-        f = first[start : start + chunk]
-        e = (lo + step * (f + middle)) - means[start : start + chunk]
-        g = (step / variance) * e
-        A = mass[start : start + chunk] * np.exp(g * middle - 0.5 * e * e / variance)
-        R = _powers(np.exp(-n_b * g), n_a, A)  # (n_a, Gaussians)
-        P = _powers(np.exp(-g), n_b, np.ones_like(g))  # (n_b, Gaussians)
-        kernel = np.empty((n_a, n_b, len(f)))  # entry (a, b, j): node f_j + a n_b + b
-        np.multiply(R[:, None, :], P[None, :, :], out=kernel)
-        kernel *= C.reshape(n_a, n_b, 1)
+    band of nodes (module docstring); ``BandedGaussianSum`` with the same grid and variance."""
+    return BandedGaussianSum(lo, step, count, variance)(means, mass, within_reach)
+
+
+class BandedGaussianSum:
+    """The banded sum on the grid u_i = lo + i step, i < count, for Gaussians of one variance:
+    the band's split k = a n_b + b, its middle k_c and C_k (0 beyond the band) are computed once
+    and serve every call."""
+
+    def __init__(self, lo: float, step: float, count: int, variance: float) -> None:
+        self.lo, self.step, self.count, self.variance = float(lo), float(step), count, variance
+        self.sd = float(np.sqrt(variance))
+        self.band = int(np.ceil(2.0 * BAND_SDS * self.sd / step)) + 1
+        self.n_b = max(1, int(np.sqrt(self.band)))
+        self.n_a = -(-self.band // self.n_b)
+        self.width = self.n_a * self.n_b
+        self.middle = (self.band - 1) // 2
+        offsets = np.arange(self.width) - self.middle
+        inside = offsets < self.band - self.middle
+        self.C = np.where(inside, np.exp(-0.5 * (step * offsets) ** 2 / variance), 0.0)
+
+    def __call__(self, means: np.ndarray, mass: np.ndarray, within_reach: bool = False):
+        """q at the nodes. A band wholly off the grid adds nothing and is dropped.
+        ``within_reach``: drop the band's last nodes that lie beyond m_j + BAND_SDS sd (at most
+        two), so that exactly the nodes with |u_i - m_j| <= BAND_SDS sd are summed."""
+        band, count = self.band, self.count
+        first = np.ceil((means - BAND_SDS * self.sd - self.lo) / self.step)
+        first = np.clip(first, -band, count).astype(np.int64)
+        keep = (first > -band) & (first < count) & (mass != 0)
+        if not keep.all():
+            first, means, mass = first[keep], means[keep], mass[keep]
+        out = np.zeros(count + band + self.width)  # node i at i + band, room for every band
         if within_reach:
-            last = np.floor((means[start : start + chunk] + BAND_SDS * sd - lo) / step)
-            for k in range(max(0, band - 2), band):  # a band holds >= band - 2 such nodes
-                kernel[k // n_b, k % n_b, f + k > last] = 0.0
-        index = np.add.outer(np.arange(width), f + band)
-        out += np.bincount(index.ravel(), weights=kernel.reshape(-1), minlength=len(out))
-    return out[band : band + count] / np.sqrt(2.0 * np.pi * variance)
+            self._scatter(out, first, means, mass, within_reach)
+        else:
+            # one Gaussian per starting node goes to the columns (whichever the assignment kept)
+            owner = np.full(count + band, -1, dtype=np.int64)
+            index = np.arange(len(first))
+            owner[first + band] = index
+            crowded = owner[first + band] != index
+            if not crowded.any():
+                self._by_columns(out, first, means, mass)
+            else:
+                alone = ~crowded
+                self._by_columns(out, first[alone], means[alone], mass[alone])
+                crowd = first[crowded], means[crowded], mass[crowded]
+                if len(crowd[0]) * _DIRECT_FRACTION > len(first):
+                    self._scatter(out, *crowd, False)
+                else:
+                    self._direct(out, *crowd)
+        return out[band : band + count] / np.sqrt(2.0 * np.pi * self.variance)
+
+    def entries(self, first, means, mass, out) -> np.ndarray:
+        """A_j R_ja P_jb (without C) into ``out`` of shape (n_a, n_b, Gaussians)."""
+        e = (self.lo + self.step * (first + self.middle)) - means
+        g = (self.step / self.variance) * e
+        A = mass * np.exp(g * self.middle - 0.5 * e * e / self.variance)
+        R = _powers(np.exp(-self.n_b * g), self.n_a, A)  # (n_a, Gaussians)
+        P = _powers(np.exp(-g), self.n_b, np.ones_like(g))  # (n_b, Gaussians)
+        return np.multiply(R[:, None, :], P[None, :, :], out=out)
+
+    def _by_columns(self, out, first, means, mass) -> None:
+        """Add Gaussians that start at distinct nodes by the diagonal sum over columns."""
+        if len(first) == 0:
+            return
+        width = self.width
+        lowest = int(first.min())
+        columns = int(first.max()) - lowest + 1 + width  # the last ``width`` stay empty
+        slot_first = np.arange(columns) + lowest
+        slot_means = self.lo + self.step * (slot_first + self.middle)  # empty: e = 0, no mass
+        slot_mass = np.zeros(columns)
+        slot_means[first - lowest] = means
+        slot_mass[first - lowest] = mass
+        E = self.entries(slot_first, slot_means, slot_mass, np.empty((self.n_a, self.n_b, columns)))
+        skewed = E.reshape(-1)[: width * (columns - 1)].reshape(width, columns - 1)
+        sums = self.C[: self.band] @ skewed[: self.band]  # node lowest + q, q < columns - 1
+        start = lowest + self.band
+        out[start : start + len(sums)] += sums[: len(out) - start]
+
+    def _direct(self, out, first, means, mass) -> None:
+        """Add a few Gaussians over their bands, one exponential per entry."""
+        nodes = first[:, None] + np.arange(self.band)
+        diff = (self.lo + self.step * nodes) - means[:, None]
+        terms = mass[:, None] * np.exp(-0.5 * diff * diff / self.variance)
+        out += np.bincount((nodes + self.band).ravel(), terms.ravel(), len(out))
+
+    def _scatter(self, out, first, means, mass, within_reach) -> None:
+        """Add each Gaussian's band entries to their nodes by a weighted bincount, in chunks."""
+        width, band, n_a, n_b = self.width, self.band, self.n_a, self.n_b
+        chunk = max(1, _CHUNK_ENTRIES // width)
+        for start in range(0, len(first), chunk):
+            f = first[start : start + chunk]
+            m = means[start : start + chunk]
+            kernel = self.entries(f, m, mass[start : start + chunk], np.empty((n_a, n_b, len(f))))
+            kernel *= self.C.reshape(n_a, n_b, 1)  # entry (a, b, j): node f_j + a n_b + b
+            if within_reach:
+                last = np.floor((m + BAND_SDS * self.sd - self.lo) / self.step)
+                for k in range(max(0, band - 2), band):  # a band holds >= band - 2 such nodes
+                    kernel[k // n_b, k % n_b, f + k > last] = 0.0
+            index = np.add.outer(np.arange(width), f + band)
+            out += np.bincount(index.ravel(), weights=kernel.reshape(-1), minlength=len(out))
 
 
 def _powers(base: np.ndarray, count: int, start: np.ndarray) -> np.ndarray:
