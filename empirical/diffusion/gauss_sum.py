@@ -80,12 +80,14 @@ class BandedGaussianSum:
         if within_reach:
             self._scatter(out, first, means, mass, within_reach)
         else:
-            # one Gaussian per starting node goes to the columns (whichever the assignment kept)
-            owner = np.full(count + band, -1, dtype=np.int64)
-            index = np.arange(len(first))
-            owner[first + band] = index
-            crowded = owner[first + band] != index
-            if not crowded.any():
+            if len(first) < 2 or np.all(first[1:] > first[:-1]):  # the usual, increasing case
+                crowded = None
+            else:  # one Gaussian per starting node goes to the columns (whichever was kept)
+                owner = np.full(count + band, -1, dtype=np.int64)
+                index = np.arange(len(first))
+                owner[first + band] = index
+                crowded = owner[first + band] != index
+            if crowded is None:
                 self._by_columns(out, first, means, mass)
             else:
                 alone = ~crowded
@@ -93,13 +95,16 @@ class BandedGaussianSum:
                 crowd = first[crowded], means[crowded], mass[crowded]
                 if len(crowd[0]) * _DIRECT_FRACTION > len(first):
                     self._scatter(out, *crowd, False)
-                else:
+                elif len(crowd[0]):
                     self._direct(out, *crowd)
         return out[band : band + count] / np.sqrt(2.0 * np.pi * self.variance)
 
-    def entries(self, first, means, mass, out) -> np.ndarray:
+    def offsets(self, first: np.ndarray, means: np.ndarray) -> np.ndarray:
+        """e_j = u_c - m_j, c = f_j + k_c the band's middle node."""
+        return (self.lo + self.step * (first + self.middle)) - means
+
+    def entries(self, e: np.ndarray, mass: np.ndarray, out: np.ndarray) -> np.ndarray:
         """A_j R_ja P_jb (without C) into ``out`` of shape (n_a, n_b, Gaussians)."""
-        e = (self.lo + self.step * (first + self.middle)) - means
         g = (self.step / self.variance) * e
         A = mass * np.exp(g * self.middle - 0.5 * e * e / self.variance)
         R = _powers(np.exp(-self.n_b * g), self.n_a, A)  # (n_a, Gaussians)
@@ -113,12 +118,10 @@ class BandedGaussianSum:
         width = self.width
         lowest = int(first.min())
         columns = int(first.max()) - lowest + 1 + width  # the last ``width`` stay empty
-        slot_first = np.arange(columns) + lowest
-        slot_means = self.lo + self.step * (slot_first + self.middle)  # empty: e = 0, no mass
-        slot_mass = np.zeros(columns)
-        slot_means[first - lowest] = means
+        slot_e, slot_mass = np.zeros(columns), np.zeros(columns)  # an empty column: no mass
+        slot_e[first - lowest] = self.offsets(first, means)
         slot_mass[first - lowest] = mass
-        E = self.entries(slot_first, slot_means, slot_mass, np.empty((self.n_a, self.n_b, columns)))
+        E = self.entries(slot_e, slot_mass, np.empty((self.n_a, self.n_b, columns)))
         skewed = E.reshape(-1)[: width * (columns - 1)].reshape(width, columns - 1)
         sums = self.C[: self.band] @ skewed[: self.band]  # node lowest + q, q < columns - 1
         start = lowest + self.band
@@ -138,7 +141,8 @@ class BandedGaussianSum:
         for start in range(0, len(first), chunk):
             f = first[start : start + chunk]
             m = means[start : start + chunk]
-            kernel = self.entries(f, m, mass[start : start + chunk], np.empty((n_a, n_b, len(f))))
+            e, part = self.offsets(f, m), mass[start : start + chunk]
+            kernel = self.entries(e, part, np.empty((n_a, n_b, len(f))))
             kernel *= self.C.reshape(n_a, n_b, 1)  # entry (a, b, j): node f_j + a n_b + b
             if within_reach:
                 last = np.floor((m + BAND_SDS * self.sd - self.lo) / self.step)
@@ -149,9 +153,16 @@ class BandedGaussianSum:
 
 
 def _powers(base: np.ndarray, count: int, start: np.ndarray) -> np.ndarray:
-    """start * base^a for a = 0 .. count - 1, shape (count, len(base)), by repeated products."""
+    """start * base^a for a = 0 .. count - 1, shape (count, len(base)), by products: rows
+    [h, 2h) are rows [0, h) times base^h, base^h by repeated squaring (a rows' worth of
+    roundings for row a, as one product per row would give)."""
     out = np.empty((count, len(base)))
     out[0] = start
-    for a in range(1, count):
-        np.multiply(out[a - 1], base, out=out[a])
+    filled, power = 1, base
+    while filled < count:
+        take = min(filled, count - filled)
+        np.multiply(out[:take], power, out=out[filled : filled + take])
+        filled += take
+        if filled < count:
+            power = power * power
     return out
