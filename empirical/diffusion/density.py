@@ -385,10 +385,11 @@ def _drifts(score: Score, nodes: np.ndarray, grid: np.ndarray) -> np.ndarray:
     times, steps = grid[:-1], -np.diff(grid)
     if hasattr(score, "pieces") or hasattr(score, "pieces_at"):
         kinks, slopes, intercepts = stacked_pieces(score, times)
-        out = np.empty((len(times), len(nodes)))
+        piece = np.empty((len(times), len(nodes)), dtype=np.intp)
         for k in range(len(times)):
-            j = np.searchsorted(kinks[k], nodes)
-            out[k] = slopes[k][j] * nodes + intercepts[k][j]
+            piece[k] = np.searchsorted(kinks[k], nodes)
+        out = np.take_along_axis(slopes, piece, axis=1) * nodes
+        out += np.take_along_axis(intercepts, piece, axis=1)
     else:
         out = np.stack([score(nodes[:, None], t)[:, 0] for t in times])
     return nodes + steps[:, None] * (nodes + 2.0 * out)

@@ -80,8 +80,11 @@ class BandedGaussianSum:
         if within_reach:
             self._scatter(out, first, means, mass, within_reach)
         else:
-            if len(first) < 2 or np.all(first[1:] > first[:-1]):  # the usual, increasing case
+            rise = np.diff(first)
+            if len(rise) == 0 or rise.min() > 0:  # increasing: every start is distinct
                 crowded = None
+            elif rise.min() == 0:  # non-decreasing (a transition step): repeats are crowded
+                crowded = np.concatenate([[False], rise == 0])
             else:  # one Gaussian per starting node goes to the columns (whichever was kept)
                 owner = np.full(count + band, -1, dtype=np.int64)
                 index = np.arange(len(first))
