@@ -11,17 +11,17 @@ The exponent is split exactly: with the band's middle node c = f_j + k_c and e_j
 
     -(u - m_j)^2 / 2v = -e_j^2 / 2v + g_j k_c - g_j k - du^2 (k - k_c)^2 / 2v,  g_j = du e_j / v,
 
-and with k = a n_b + b an entry is A_j R_ja P_jb C_k: A_j = mass_j e^{-e_j^2 / 2v + g_j k_c} /
-sqrt(2 pi v), R_ja = e^{-g_j n_b a}, P_jb = e^{-g_j b}, and C_k = e^{-du^2 (k - k_c)^2 / 2v}
-shared by every Gaussian. The powers R and P come from one exponential each by repeated
-products, n_a, n_b ~ sqrt(band) of them, so an entry costs two products instead of an
-exponential and its relative error stays below (n_a + n_b + 4) eps.
+so an entry is A_j P_j^k C_k: A_j = mass_j e^{-e_j^2 / 2v + g_j k_c} / sqrt(2 pi v),
+P_j = e^{-g_j}, and C_k = e^{-du^2 (k - k_c)^2 / 2v} shared by every Gaussian. The powers come
+from two exponentials per Gaussian by products, rows [h, 2h) being rows [0, h) times P_j^h
+(P_j^h by repeated squaring), so an entry costs one product instead of an exponential and
+entry k carries at most 2k + 4 roundings (relative error below (2 band + 4) eps).
 
 The entries are added up by columns: Gaussian j goes to column f_j of a (rows k) x (columns f)
-array E of entries R_ja P_jb (columns no Gaussian starts at hold zeros), and node i receives
+array E of entries A_j P_j^k (columns no Gaussian starts at hold zeros), and node i receives
 sum_k C_k E[k, i - k], a sum along diagonals: read with its rows one element shorter, the
 contiguous E has row k shifted by k, so the whole sum is one matrix-vector product with C (the
-``width`` empty columns at E's end catch the reads that run past a row). A column holds one
+``band`` empty columns at E's end catch the reads that run past a row). A column holds one
 Gaussian: the others that start at the same node (where the means crowd together) and
 ``within_reach`` evaluations are scattered to their nodes by a weighted bincount instead.
 """
@@ -51,20 +51,16 @@ def banded_gaussian_sum(
 
 class BandedGaussianSum:
     """The banded sum on the grid u_i = lo + i step, i < count, for Gaussians of one variance:
-    the band's split k = a n_b + b, its middle k_c and C_k (0 beyond the band) are computed once
+    the band, its middle k_c and C_k are computed once
     and serve every call."""
 
     def __init__(self, lo: float, step: float, count: int, variance: float) -> None:
         self.lo, self.step, self.count, self.variance = float(lo), float(step), count, variance
         self.sd = float(np.sqrt(variance))
         self.band = int(np.ceil(2.0 * BAND_SDS * self.sd / step)) + 1
-        self.n_b = max(1, int(np.sqrt(self.band)))
-        self.n_a = -(-self.band // self.n_b)
-        self.width = self.n_a * self.n_b
         self.middle = (self.band - 1) // 2
-        offsets = np.arange(self.width) - self.middle
-        inside = offsets < self.band - self.middle
-        self.C = np.where(inside, np.exp(-0.5 * (step * offsets) ** 2 / variance), 0.0)
+        offsets = np.arange(self.band) - self.middle
+        self.C = np.exp(-0.5 * (step * offsets) ** 2 / variance)
 
     def __call__(self, means: np.ndarray, mass: np.ndarray, within_reach: bool = False):
         """q at the nodes. A band wholly off the grid adds nothing and is dropped.
@@ -76,7 +72,7 @@ class BandedGaussianSum:
         keep = (first > -band) & (first < count) & (mass != 0)
         if not keep.all():
             first, means, mass = first[keep], means[keep], mass[keep]
-        out = np.zeros(count + band + self.width)  # node i at i + band, room for every band
+        out = np.zeros(count + 2 * band)  # node i at i + band, room for every band
         if within_reach:
             self._scatter(out, first, means, mass, within_reach)
         else:
@@ -106,28 +102,26 @@ class BandedGaussianSum:
         """e_j = u_c - m_j, c = f_j + k_c the band's middle node."""
         return (self.lo + self.step * (first + self.middle)) - means
 
-    def entries(self, e: np.ndarray, mass: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """A_j R_ja P_jb (without C) into ``out`` of shape (n_a, n_b, Gaussians)."""
+    def entries(self, e: np.ndarray, mass: np.ndarray) -> np.ndarray:
+        """A_j P_j^k (without C), shape (band, Gaussians)."""
         g = (self.step / self.variance) * e
         A = mass * np.exp(g * self.middle - 0.5 * e * e / self.variance)
-        R = _powers(np.exp(-self.n_b * g), self.n_a, A)  # (n_a, Gaussians)
-        P = _powers(np.exp(-g), self.n_b, np.ones_like(g))  # (n_b, Gaussians)
-        return np.multiply(R[:, None, :], P[None, :, :], out=out)
+        return _powers(np.exp(-g), self.band, A)
 
     def _by_columns(self, out, first, means, mass) -> None:
         """Add Gaussians that start at distinct nodes by the diagonal sum over columns."""
         if len(first) == 0:
             return
-        width = self.width
+        band = self.band
         lowest = int(first.min())
-        columns = int(first.max()) - lowest + 1 + width  # the last ``width`` stay empty
+        columns = int(first.max()) - lowest + 1 + band  # the last ``band`` stay empty
         slot_e, slot_mass = np.zeros(columns), np.zeros(columns)  # an empty column: no mass
         slot_e[first - lowest] = self.offsets(first, means)
         slot_mass[first - lowest] = mass
-        E = self.entries(slot_e, slot_mass, np.empty((self.n_a, self.n_b, columns)))
-        skewed = E.reshape(-1)[: width * (columns - 1)].reshape(width, columns - 1)
-        sums = self.C[: self.band] @ skewed[: self.band]  # node lowest + q, q < columns - 1
-        start = lowest + self.band
+        E = self.entries(slot_e, slot_mass)
+        skewed = E.reshape(-1)[: band * (columns - 1)].reshape(band, columns - 1)
+        sums = self.C @ skewed  # node lowest + q, q < columns - 1
+        start = lowest + band
         out[start : start + len(sums)] += sums[: len(out) - start]
 
     def _direct(self, out, first, means, mass) -> None:
@@ -139,26 +133,25 @@ class BandedGaussianSum:
 
     def _scatter(self, out, first, means, mass, within_reach) -> None:
         """Add each Gaussian's band entries to their nodes by a weighted bincount, in chunks."""
-        width, band, n_a, n_b = self.width, self.band, self.n_a, self.n_b
-        chunk = max(1, _CHUNK_ENTRIES // width)
+        band = self.band
+        chunk = max(1, _CHUNK_ENTRIES // band)
         for start in range(0, len(first), chunk):
             f = first[start : start + chunk]
             m = means[start : start + chunk]
-            e, part = self.offsets(f, m), mass[start : start + chunk]
-            kernel = self.entries(e, part, np.empty((n_a, n_b, len(f))))
-            kernel *= self.C.reshape(n_a, n_b, 1)  # entry (a, b, j): node f_j + a n_b + b
+            kernel = self.entries(self.offsets(f, m), mass[start : start + chunk])
+            kernel *= self.C[:, None]  # entry (k, j): node f_j + k
             if within_reach:
                 last = np.floor((m + BAND_SDS * self.sd - self.lo) / self.step)
                 for k in range(max(0, band - 2), band):  # a band holds >= band - 2 such nodes
-                    kernel[k // n_b, k % n_b, f + k > last] = 0.0
-            index = np.add.outer(np.arange(width), f + band)
+                    kernel[k, f + k > last] = 0.0
+            index = np.add.outer(np.arange(band), f + band)
             out += np.bincount(index.ravel(), weights=kernel.reshape(-1), minlength=len(out))
 
 
 def _powers(base: np.ndarray, count: int, start: np.ndarray) -> np.ndarray:
     """start * base^a for a = 0 .. count - 1, shape (count, len(base)), by products: rows
-    [h, 2h) are rows [0, h) times base^h, base^h by repeated squaring (a rows' worth of
-    roundings for row a, as one product per row would give)."""
+    [h, 2h) are rows [0, h) times base^h, base^h by repeated squaring; row a carries at most a
+    roundings plus a times the relative error of ``base``."""
     out = np.empty((count, len(base)))
     out[0] = start
     filled, power = 1, base
