@@ -123,17 +123,19 @@ def test_a_decreasing_affine_map_takes_the_breakpoint_path_and_is_exact():
     np.testing.assert_allclose(push.cdf(y), ndtr(push.radius) - ndtr(z), atol=1e-12)
 
 
-def _direct_gaussian_sum(nodes, means, variance, mass, within_reach):
-    """Every (node, mean) pair of the band rule, one exponential each."""
+def _direct_gaussian_sum(nodes, means, variance, mass, within_reach, offset=0, step=None):
+    """Every (node, mean) pair of the band rule, one exponential each (``offset``: every band
+    starts that many nodes later, a wrong rule for the negative controls). ``step``: the grid's
+    spacing as given to the sum (default nodes[1] - nodes[0])."""
     sd = np.sqrt(variance)
-    step = nodes[1] - nodes[0]
+    step = nodes[1] - nodes[0] if step is None else step
     diff = nodes[:, None] - means[None, :]
     if within_reach:
         use = np.abs(diff) <= BAND_SDS * sd
     else:
         band = int(np.ceil(2.0 * BAND_SDS * sd / step)) + 1
         first = np.ceil((means - BAND_SDS * sd - nodes[0]) / step)
-        k = np.arange(len(nodes))[:, None] - first[None, :]
+        k = np.arange(len(nodes))[:, None] - first[None, :] - offset
         use = (k >= 0) & (k < band)
     terms = np.where(use, mass * np.exp(-0.5 * diff * diff / variance), 0.0)
     return terms.sum(axis=1) / np.sqrt(2 * np.pi * variance)
@@ -157,6 +159,46 @@ def test_banded_gaussian_sum_equals_the_direct_sum(seed, count, sds_per_step, wi
     fast = banded_gaussian_sum(lo, step, count, means, variance, mass, within_reach)
     direct = _direct_gaussian_sum(nodes, means, variance, mass, within_reach)
     np.testing.assert_allclose(fast, direct, rtol=1e-12, atol=1e-300)
+
+
+def _transition_means(nodes, slope, wiggle, shift):
+    """A smooth image of the nodes, as a transition step's drift is: slopes below 1 crowd
+    several means into one starting node, above 1 leave nodes without one."""
+    return shift + slope * nodes + wiggle * np.sin(3.0 * nodes)
+
+
+@pytest.mark.parametrize("slope", [0.3, 0.97, 1.6])
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 10**6), st.integers(80, 400), st.floats(0.0, 0.1), st.floats(2.0, 20.0))
+def test_banded_gaussian_sum_by_columns_equals_the_direct_sum(slope, seed, count, wiggle, sds):
+    """Means from a smooth map of the nodes (the transition steps' case) go through the
+    diagonal sum over columns, the crowded ones (slope < 1) through the scattered sum (0.3:
+    many) or one exponential each (0.97: few); every value agrees with the direct sum of the
+    band rule."""
+    rng = np.random.default_rng(seed)
+    lo, step = rng.uniform(-5, 0), rng.uniform(0.01, 0.1)
+    nodes = lo + step * np.arange(count)
+    variance = (sds * step) ** 2
+    means = _transition_means(nodes, slope, wiggle * (1 - slope) ** 2, rng.uniform(-0.5, 0.5))
+    mass = rng.exponential(size=count) * np.exp(-0.5 * ((nodes - nodes.mean()) / 2.0) ** 2)
+    fast = banded_gaussian_sum(lo, step, count, means, variance, mass)
+    direct = _direct_gaussian_sum(nodes, means, variance, mass, False, step=step)
+    np.testing.assert_allclose(fast, direct, rtol=1e-12, atol=1e-300)
+
+
+def test_banded_gaussian_sum_by_columns_rejects_a_band_one_node_late():
+    # negative control: the band rule with every band one node later (its first node dropped,
+    # one beyond its end added) is told apart from the sum at the tolerance above
+    nodes = -4.0 + 0.02 * np.arange(400)
+    variance = (5 * 0.02) ** 2
+    means = _transition_means(nodes, 0.8, 0.05, 0.1)
+    mass = np.where(np.abs(nodes) < 0.5, 1.0, 0.0)  # the nodes past the bands' ends see it
+    fast = banded_gaussian_sum(nodes[0], 0.02, 400, means, variance, mass)
+    late = _direct_gaussian_sum(nodes, means, variance, mass, within_reach=False, offset=1)
+    exact = _direct_gaussian_sum(nodes, means, variance, mass, within_reach=False)
+    np.testing.assert_allclose(fast, exact, rtol=1e-12, atol=1e-300)
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(fast, late, rtol=1e-12, atol=1e-300)
 
 
 def test_banded_gaussian_sum_check_rejects_a_narrower_band():

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from empirical.diffusion.gauss_sum import BAND_SDS, banded_gaussian_sum
+from empirical.diffusion.gauss_sum import BAND_SDS, BandedGaussianSum, banded_gaussian_sum
 from empirical.diffusion.process import prior_logpdf
 from empirical.diffusion.sampling import Score, ode_flow_with_jacobian, stacked_pieces
 
@@ -319,8 +319,11 @@ class SDEGridDensity1D:
         quad[[0, -1]] *= 0.5
         p = _std_normal_pdf(nodes)
         drifts = _drifts(score, nodes, grid)
+        kernels = {}  # one per distinct step (the equally spaced grid's differ by rounding)
         for means, h in zip(drifts[:-1], steps[:-1], strict=True):
-            p = banded_gaussian_sum(nodes[0], nodes[1] - nodes[0], count, means, 2.0 * h, quad * p)
+            if h not in kernels:
+                kernels[h] = BandedGaussianSum(nodes[0], nodes[1] - nodes[0], count, 2.0 * h)
+            p = kernels[h](means, quad * p)
         self.means_ = drifts[-1]
         self.weights_ = quad * p
         self.variance_ = 2.0 * float(steps[-1])
@@ -382,10 +385,11 @@ def _drifts(score: Score, nodes: np.ndarray, grid: np.ndarray) -> np.ndarray:
     times, steps = grid[:-1], -np.diff(grid)
     if hasattr(score, "pieces") or hasattr(score, "pieces_at"):
         kinks, slopes, intercepts = stacked_pieces(score, times)
-        out = np.empty((len(times), len(nodes)))
+        piece = np.empty((len(times), len(nodes)), dtype=np.intp)
         for k in range(len(times)):
-            j = np.searchsorted(kinks[k], nodes)
-            out[k] = slopes[k][j] * nodes + intercepts[k][j]
+            piece[k] = np.searchsorted(kinks[k], nodes)
+        out = np.take_along_axis(slopes, piece, axis=1) * nodes
+        out += np.take_along_axis(intercepts, piece, axis=1)
     else:
         out = np.stack([score(nodes[:, None], t)[:, 0] for t in times])
     return nodes + steps[:, None] * (nodes + 2.0 * out)
