@@ -16,7 +16,13 @@ from empirical.diffusion.sampling import (
     ode_flow_by_pieces,
     sde_sample_by_pieces,
 )
-from empirical.diffusion.training import TARGETS, assemble, check_tau, flow_from_spectrum
+from empirical.diffusion.training import (
+    TARGETS,
+    assemble,
+    check_tau,
+    flow_from_spectrum,
+    kernel_spectrum,
+)
 
 SAMPLERS = ("ode", "sde")
 TAU_RULES = ("theorem1",)
@@ -238,7 +244,7 @@ def fit_path(
     feature_rng = rng if seed is None else np.random.default_rng(seed)
     features = RandomFeatures.draw(first.width, X.shape[1], feature_rng, first.bias_scale)
     eqs = assemble(features, U, first.draws, first.t0, first.T, rng, first.target)
-    spectrum = np.linalg.eigh(eqs.kernel)
+    spectrum = kernel_spectrum(eqs)
     for model in models:
         tau = float(tau_star(len(X), model.width)) if model.tau == "theorem1" else model.tau
         A = flow_from_spectrum(eqs, spectrum, tau)

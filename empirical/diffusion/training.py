@@ -186,9 +186,16 @@ def _flow_factor(mu: np.ndarray, tau: float) -> np.ndarray:
     return np.where(mu > 0, -np.expm1(-safe * tau) / safe, tau)
 
 
+def kernel_spectrum(eqs: NormalEquations) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, V) with H = V diag(mu) V^T: the eigen-decomposition of G, its eigenvalues over M
+    (no M x M copy of G / M is formed)."""
+    mu, V = np.linalg.eigh(eqs.G)
+    return mu / eqs.width, V
+
+
 def gradient_flow(eqs: NormalEquations, tau: float) -> np.ndarray:
     """A(tau) of dA/dtau = B - A H from A(0) = 0, by eigen-decomposition of H (closed form)."""
-    return flow_from_spectrum(eqs, np.linalg.eigh(eqs.kernel), tau)
+    return flow_from_spectrum(eqs, kernel_spectrum(eqs), tau)
 
 
 def flow_from_spectrum(
