@@ -127,12 +127,14 @@ def array(
     high_open: bool = False,
     ndim: int | None = None,
     min_size: int = 1,
+    copy: bool = True,
 ) -> np.ndarray:
     """Return ``value`` as a float array of finite numbers in [low, high] (ends as in ``real``).
 
     Accepts numbers, sequences and arrays of reals; refuses bools, text, None, complex, ragged
     lists, fewer than ``min_size`` entries and (when given) another number of dimensions.
-    The message shows the first bad entry.
+    The message shows the first bad entry. ``copy=False`` returns a float64 array given as such
+    itself (for callers that only read it).
     """
     allowed = "finite numbers" + _bounds_text(low, high, low_open, high_open)
     what = f"a number or an array of {allowed}"
@@ -145,13 +147,16 @@ def array(
     if raw.dtype.kind not in "iuf" and not (raw.dtype.kind == "O" and _all_real(raw)):
         raise TypeError(f"{name} must be {what}, got {shown(value)}")
     try:
-        result = raw.astype(float)
+        result = raw.astype(float, copy=copy)
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} must be {what}, got {shown(value)}") from None
     if ndim is not None and result.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {result.shape}")
     if result.size < min_size:
         raise ValueError(f"{name} must hold at least {min_size} value(s), got {result.size}")
+    ends = (result.min(), result.max()) if result.size else ()
+    if ends and all(_inside(float(end), low, high, low_open, high_open) for end in ends):
+        return result  # two reductions decide it (a NaN makes both NaN); the mask finds the culprit
     above = result > low if low_open else result >= low
     below = result < high if high_open else result <= high
     bad = ~(np.isfinite(result) & above & below)

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from empirical.grid import a_priori_error, loop_grid, refined_to_resolve
-from empirical.tv import Grid, evaluate, outside_mass, tv_on_grid
+from empirical.tv import Grid, evaluate, outside_mass, tv_on_checked_grid
 
 __all__ = ["SharedGrid"]
 
@@ -181,13 +181,13 @@ class SharedGrid:
         used = [(w, j) for j, w in enumerate(weights) if w > 0]
         errs, tails = self.errors, self.tails
         grid, vals = self.common([i, 0])
-        delta, quad_d = tv_on_grid(vals[i], vals[0], grid)
+        delta, quad_d = tv_on_checked_grid(vals[i], vals[0], grid)
         delta_err = quad_d + 0.5 * (tails[i] + tails[0]) + 0.5 * (errs[i] + errs[0])
         grid, vals = self.common(sorted({i, *(j for _, j in used)}))
         mix = _mixture(used, vals)
         mix_tail = sum(w * tails[j] for w, j in used)
         mix_err = sum(w * errs[j] for w, j in used)
-        eps, quad_e = tv_on_grid(vals[i], mix, grid)
+        eps, quad_e = tv_on_checked_grid(vals[i], mix, grid)
         eps_err = quad_e + 0.5 * (tails[i] + mix_tail) + 0.5 * (errs[i] + mix_err)
         return min(delta, 1.0), delta_err, min(eps, 1.0), eps_err
 

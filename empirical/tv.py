@@ -11,7 +11,8 @@ Public API:
 - ``evaluate(density, grid) -> (values, l1_error)``: a density on a grid (a density's own
   ``grid_pdf(grid)`` is used when it has one, e.g. the binned FFT of ``KDE``).
 - ``integrate(values, grid)``: the tensor trapezoid rule.
-- ``tv_on_grid(p_values, q_values, grid) -> (value, quadrature_error)``.
+- ``tv_on_grid(p_values, q_values, grid) -> (value, quadrature_error)``; ``tv_on_checked_grid``
+  the same for values ``evaluate`` returned (no checking pass).
 - ``outside_mass(density, grid, values)``: mass of the density outside the grid's box.
 - ``check_grid(grid)``, ``check_density(name, density)``, ``check_values(name, values, grid)``:
   the checks of these arguments, shared by ``empirical.metrics`` and the densities.
@@ -50,6 +51,7 @@ __all__ = [
     "outside_mass",
     "tv",
     "tv_monte_carlo",
+    "tv_on_checked_grid",
     "tv_on_grid",
 ]
 
@@ -179,7 +181,7 @@ def check_density(name: str, density: object, dim: int | None = None) -> int:
 def check_values(name: str, values: object, grid: Grid) -> np.ndarray:
     """``values`` as finite numbers >= 0 on the nodes of ``grid`` (its shape), else raise."""
     grid = check_grid(grid)
-    arr = validate.array(name, values, low=0.0)
+    arr = validate.array(name, values, low=0.0, copy=False)  # read, never written
     if arr.shape != grid.shape:
         raise ValueError(f"{name} must have the grid's shape {grid.shape}, got {arr.shape}")
     return arr
@@ -238,7 +240,17 @@ def tv_on_grid(p_values: np.ndarray, q_values: np.ndarray, grid: Grid) -> tuple[
     first axis, the trapezoid rule along the others.
     """
     grid = check_grid(grid)
-    diff = check_values("p_values", p_values, grid) - check_values("q_values", q_values, grid)
+    p_values, q_values = (
+        check_values("p_values", p_values, grid),
+        check_values("q_values", q_values, grid),
+    )
+    return tv_on_checked_grid(p_values, q_values, grid)
+
+
+def tv_on_checked_grid(p: np.ndarray, q: np.ndarray, grid: Grid) -> tuple[float, float]:
+    """``tv_on_grid`` for values known to be finite, >= 0 and of the grid's shape (as those
+    ``evaluate`` returned, which the loop's shared grid keeps): no pass over them to check."""
+    diff = np.subtract(p, q)
     diff *= 0.5  # in place: the numbers of 0.5 * (p - q), one array fewer
     negative = np.signbit(diff)
     magnitude = np.abs(diff, out=diff)
@@ -262,7 +274,7 @@ def evaluate(density: object, grid: Grid) -> tuple[np.ndarray, float]:
     else:
         values = np.asarray(density.pdf(grid.points()), dtype=float).reshape(grid.shape)
         error = 0.0
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
+    if values.size and not (np.isfinite(values.max()) and values.min() >= 0):  # NaN fails too
         name = type(density).__name__
         raise ValueError(f"{name} gave a negative or non-finite density on the grid")
     return values, float(error)
@@ -273,10 +285,9 @@ def outside_mass(density: object, grid: Grid, values: np.ndarray) -> float:
     one (an upper bound), else 1 - int_box p plus that integral's quadrature error estimate."""
     grid = check_grid(grid)
     check_density("density", density, grid.dim)
-    values = check_values("values", values, grid)
     if hasattr(density, "outside_mass"):
         return float(density.outside_mass(grid.lo, grid.hi))
-    inside, error = _trapezoid_error(values, grid)
+    inside, error = _trapezoid_error(check_values("values", values, grid), grid)
     return float(min(1.0, max(0.0, 1.0 - inside) + error))
 
 

@@ -756,9 +756,11 @@ OUTPUT_DENSITY = "the sampler's output density DiffusionModel builds from its ow
 STUDY_RECORDS = "judges or draws the records of the study's own runners (fuzzed above)"
 EXPERIMENT = "an experiment's own grid, analysis or table of its own records (run by the report)"
 REPORT = "takes the report's own Experiment and Settings"
+CHECKED_VALUES = "tv_on_grid without its checks, for the values evaluate returned"
 LOOP_GRID = "the loop's shared TV grid, built and fed by run_loop from its checked spec"
 NOT_FUZZED: dict[str, str] = {
     "empirical.shared_grid.SharedGrid": LOOP_GRID,
+    "empirical.tv.tv_on_checked_grid": CHECKED_VALUES,
     "empirical.shared_grid.SharedGrid.add": LOOP_GRID,
     "empirical.shared_grid.SharedGrid.common": LOOP_GRID,
     "empirical.shared_grid.SharedGrid.drop": LOOP_GRID,

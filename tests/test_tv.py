@@ -8,9 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
+from bounds import validate
 from empirical.kde import KDE
 from empirical.truths import Bump, Gaussian, GaussianMixture
-from empirical.tv import Grid, tv, tv_monte_carlo, tv_on_grid
+from empirical.tv import (
+    Grid,
+    check_values,
+    tv,
+    tv_monte_carlo,
+    tv_on_checked_grid,
+    tv_on_grid,
+)
 
 
 def _equal_variance_tv(shift: float, sd: float) -> float:
@@ -115,3 +123,24 @@ def test_nan_densities_on_a_grid_are_refused_not_read_as_tv_0():
         tv_on_grid(p, np.full(5, math.nan), grid)
     with pytest.raises(TypeError, match="grid"):
         tv_on_grid(p, p, None)
+
+
+def test_the_checked_grid_path_gives_the_numbers_of_tv_on_grid():
+    grid = Grid(np.array([-3.0, -2.0]), np.array([3.0, 2.0]), (41, 33))
+    rng = np.random.default_rng(5)
+    p, q = rng.random(grid.shape), rng.random(grid.shape)
+    assert tv_on_checked_grid(p, q, grid) == tv_on_grid(p, q, grid)
+    assert tv_on_checked_grid(p, q, grid) != tv_on_grid(p, q[::-1], grid)  # control
+
+
+def test_values_are_checked_without_a_copy_and_never_written():
+    """check_values reads the caller's float array itself (copy=False); the TV leaves it as is."""
+    grid = Grid(np.array([0.0]), np.array([1.0]), (9,))
+    values = np.linspace(0.0, 1.0, 9)
+    before = values.copy()
+    assert check_values("values", values, grid) is values
+    assert validate.array("values", values) is not values  # the default still copies
+    tv_on_grid(values, before[::-1].copy(), grid)
+    np.testing.assert_array_equal(values, before)
+    ints = np.arange(9)
+    assert check_values("values", ints, grid).dtype == float  # other dtypes are converted
