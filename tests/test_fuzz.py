@@ -62,7 +62,14 @@ MODULES = (
     formula,
     io,
     kde,
-    phase,
+    phase.asymptotics,
+    phase.curve,
+    phase.inputs,
+    phase.one_step,
+    phase.power_law,
+    phase.results,
+    phase.roots,
+    phase.solve,
     plotting,
     propagation,
     scenarios,
@@ -353,40 +360,40 @@ ENTRIES: dict[str, Entry] = {
         timeout=20.0,
     ),
     # phase
-    "bounds.phase.power_law_ratio": Entry(
+    "bounds.phase.power_law.power_law_ratio": Entry(
         phase.power_law_ratio, {"m_over_n": 1.0, "i": 2, "alpha": 0.2}, ("m_over_n", "i", "alpha")
     ),
-    "bounds.phase.power_law_thresholds": Entry(
+    "bounds.phase.power_law.power_law_thresholds": Entry(
         phase.power_law_thresholds,
         {"i": 2, "alpha": 0.2, "n": 1.0, "C": 1.0},
         ("i", "alpha", "n", "C"),
     ),
     **{
-        f"bounds.phase.{name}": Entry(getattr(phase, name), {"alpha": 0.2}, ("alpha",))
+        f"bounds.phase.asymptotics.{name}": Entry(getattr(phase, name), {"alpha": 0.2}, ("alpha",))
         for name in ("asymptotic_u", "asymptotic_slope", "asymptotic_peak_constant")
     },
-    "bounds.phase.asymptotic_error": Entry(
+    "bounds.phase.asymptotics.asymptotic_error": Entry(
         phase.asymptotic_error, {"i": 2, "alpha": 0.2}, ("i", "alpha")
     ),
-    "bounds.phase.bound_value": Entry(
+    "bounds.phase.curve.bound_value": Entry(
         phase.bound_value,
         {"i": 2, "n": 10.0, "m": 5.0, "error_model": POWER},
         ("i", "n", "m", "error_model"),
     ),
-    "bounds.phase.bound_slope": Entry(
+    "bounds.phase.curve.bound_slope": Entry(
         phase.bound_slope,
         {"i": 2, "n": 10.0, "m": 5.0, "error_model": POWER},
         ("i", "n", "m", "error_model"),
     ),
-    "bounds.phase.certify": Entry(
+    "bounds.phase.solve.certify": Entry(
         phase.certify,
         {"i": 2, "n": 10.0, "m": 50.0, "error_model": POWER, "rel": 1e-9},
         ("i", "n", "m", "error_model", "rel"),
     ),
-    "bounds.phase.symbolic_threshold": Entry(
+    "bounds.phase.solve.symbolic_threshold": Entry(
         phase.symbolic_threshold, {"i": 2, "error_model": POWER}, ("i", "error_model"), timeout=20.0
     ),
-    "bounds.phase.thresholds": Entry(
+    "bounds.phase.solve.thresholds": Entry(
         phase.thresholds,
         {"i": [2, 3], "n": 10.0, "error_model": POWER, "digits": None, "method": "auto"},
         ("i", "n", "digits"),
@@ -409,12 +416,12 @@ ENTRIES: dict[str, Entry] = {
         },
         ("M", "tau", "optimisation", "width", "floor"),
     ),
-    "bounds.phase.threshold": Entry(
+    "bounds.phase.solve.threshold": Entry(
         phase.threshold,
         {"i": 2, "n": 10.0, "error_model": POWER, "digits": None, "method": "auto"},
         ("i", "n", "error_model", "digits", "method"),
     ),
-    "bounds.phase.one_step_threshold": Entry(
+    "bounds.phase.one_step.one_step_threshold": Entry(
         phase.one_step_threshold,
         {"n": 10.0, "delta": 0.1, "error_model": POWER, "digits": None},
         ("n", "delta", "error_model", "digits"),
@@ -458,10 +465,10 @@ NOT_FUZZED: dict[str, str] = {
     "bounds.io.FileBusyError": "an exception class",
     "bounds.symbols.keyword": "maps the package's own sympy symbols to keywords",
     "bounds.stopping.EarlyStopped": "a result record built by early_stopped_error",
-    "bounds.phase.Threshold": "a result record built by threshold",
-    "bounds.phase.Certificate": "a result record built by certify",
-    "bounds.phase.PowerLawThresholds": "a result record built by power_law_thresholds",
-    "bounds.phase.OneStepThreshold": "a result record built by one_step_threshold",
+    "bounds.phase.results.Threshold": "a result record built by threshold",
+    "bounds.phase.results.Certificate": "a result record built by certify",
+    "bounds.phase.results.PowerLawThresholds": "a result record built by power_law_thresholds",
+    "bounds.phase.results.OneStepThreshold": "a result record built by one_step_threshold",
     "bounds.propagation.Provenance": "a result record built by bound",
     "bounds.propagation.Bound": "a result record built by bound (its methods are listed)",
     "bounds.propagation.ClosedFormProof": "a result record built by prove_closed_form",
@@ -491,9 +498,9 @@ NOT_FUZZED: dict[str, str] = {
     "bounds.propagation.Bound.convergence": "takes no user input (its verdict is tested)",
     "bounds.propagation.UndecidedLimit": "an exception class",
     "bounds.propagation.compile_formula": "compiles the package's own sympy expressions",
-    "bounds.phase.Digits": "a result record built by threshold",
-    "bounds.phase.ThresholdTable": "a result record built by thresholds",
-    "bounds.phase.ThresholdTable.column": "reads a column of a computed table by name",
+    "bounds.phase.results.Digits": "a result record built by threshold",
+    "bounds.phase.results.ThresholdTable": "a result record built by thresholds",
+    "bounds.phase.results.ThresholdTable.column": "reads a column of a computed table by name",
 }
 
 
