@@ -459,3 +459,16 @@ def test_a_figure_takes_its_format_from_its_own_name(tmp_path):
     with pytest.raises(ValueError, match="cannot write 'xyz'"):
         plotting.save_figure(figure, tmp_path / "f.xyz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain", "vector.svg"]
+
+
+def test_the_threshold_command_runs_without_importing_sympy():
+    """The float power-law solver needs no sympy: a threshold table starts in a fraction of a
+    second (a fresh interpreter, so no other test's imports count)."""
+    code = (
+        "import sys\n"
+        "from bounds import cli\n"
+        "code = cli.main(['threshold', '--generations', '2:5', '--n', '1000', '--alpha', '0.2'])\n"
+        "print(code, 'sympy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "0 False"
