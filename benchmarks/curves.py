@@ -3,7 +3,11 @@
 - ``kde_loop_N``: ``run_loop(Replace(N), KDE(0.1), N(0, 1), 10 generations)`` against N;
 - ``kde_loop_G``: the same loop at N = 10^4 against the number of generations G (``replace``
   needs only the previous generation, so its memory should not grow with G);
-- ``diffusion_fit_N``: ``DiffusionModel(width=256).fit`` on N points of N(0, 1) against N;
+- ``diffusion_fit_N``: ``DiffusionModel(width=256).fit`` on N points of N(0, 1) against N (its
+  default regression target, the posterior mean under the training set, sums over all N points
+  for each of its N x draws rows: N^2 by definition);
+- ``diffusion_fit_N_noise``: the same fit with ``target="noise"`` (denoising score matching,
+  linear in N);
 - ``diffusion_fit_M``: the same fit on N = 2000 points against the width M;
 - ``diffusion_loop_N``: ``run_loop(Replace(N), DiffusionModel(width=128), N(0, 1), 3
   generations)`` (exact output density and TV each generation) against N.
@@ -54,9 +58,10 @@ def _kde_loop(n: int, generations: int = 10) -> Callable[[], object]:
     return lambda: run_loop(Replace(n), lambda: KDE(0.1), TRUTH, generations, seed=0)
 
 
-def _fit(n: int, width: int) -> Callable[[], object]:
+def _fit(n: int, width: int, target: str = "empirical") -> Callable[[], object]:
     X = TRUTH.sample(n, np.random.default_rng(0))
-    return lambda: DiffusionModel(width=width, feature_seed=0).fit(X, np.random.default_rng(1))
+    params = {"width": width, "feature_seed": 0, "target": target}
+    return lambda: DiffusionModel(**params).fit(X, np.random.default_rng(1))
 
 
 def _diffusion_loop(n: int) -> Callable[[], object]:
@@ -74,6 +79,11 @@ def plans(smoke: bool) -> dict[str, tuple[str, list[int], Callable[[int], Callab
         "kde_loop_N": ("N", [1000, 3000, 10_000, 30_000, 100_000], _kde_loop),
         "kde_loop_G": ("G", [5, 10, 20, 40, 80], lambda g: _kde_loop(10_000, g)),
         "diffusion_fit_N": ("N", [500, 1000, 2000, 4000, 8000], lambda n: _fit(n, 256)),
+        "diffusion_fit_N_noise": (
+            "N",
+            [500, 1000, 2000, 4000, 8000, 16_000],
+            lambda n: _fit(n, 256, "noise"),
+        ),
         "diffusion_fit_M": ("M", [64, 128, 256, 512, 1024, 2048, 4096], lambda m: _fit(2000, m)),
         "diffusion_loop_N": ("N", [250, 500, 1000, 2000, 4000], _diffusion_loop),
     }
