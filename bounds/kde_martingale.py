@@ -35,7 +35,8 @@ import numpy as np
 from scipy import fft
 from scipy.special import ndtr
 
-from bounds.kde import GaussianTruth
+from bounds import validate
+from bounds.kde import MAX_GENERATIONS, GaussianTruth
 from bounds.kde_population import (
     bandwidth_sequence,
     check_inputs,
@@ -72,8 +73,10 @@ def sample_blocks(scenario: Scenario, generations: int, real: str = "fresh") -> 
     """The blocks of ``empirical.loop.run_loop``'s sampling: real points fresh per generation or
     prefixes of one pool (``real="fixed"``); synthetic points fresh, or prefixes of the set kept
     after each model is fitted when ``scenario.keeps_synthetic``."""
-    if real not in REAL_MODES:
-        raise ValueError(f"real must be one of {REAL_MODES}, got {real!r}")
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario, got {validate.shown(scenario)}")
+    generations = validate.whole("generations", generations, 1, MAX_GENERATIONS)
+    real = validate.choice("real", real, REAL_MODES)
     counts = [scenario.counts(g) for g in range(1, generations + 1)]
     blocks: list[Block] = []
     for source in range(generations):
@@ -114,14 +117,14 @@ def _grid(truth: GaussianTruth, bandwidths: np.ndarray) -> _Grid:
     dx = min(min(truth.sds), float(bandwidths.min())) / _POINTS_PER_SD
     lo = min(truth.means) - _HALF_WIDTH_SDS * widest
     span = max(truth.means) - min(truth.means) + 2 * _HALF_WIDTH_SDS * widest
-    size = fft.next_fast_len(math.ceil(span / dx))
-    if size > MAX_GRID_POINTS:
+    cells = span / dx
+    if not cells <= MAX_GRID_POINTS:
         raise ValueError(
-            f"bandwidth {float(bandwidths.min())!r} (or a truth sd of {min(truth.sds)!r}) is too"
-            f" small against a span of {span:.3g}: the grid needs {size} points of spacing"
-            f" {dx:.3g}, at most {MAX_GRID_POINTS} are allowed"
+            f"bandwidths in [{float(bandwidths.min())!r}, {float(bandwidths.max())!r}] with truth"
+            f" sds in [{min(truth.sds)!r}, {max(truth.sds)!r}] need a grid of {cells:.3g} points"
+            f" (span {span:.3g}, spacing {dx:.3g}); at most {MAX_GRID_POINTS} are allowed"
         )
-    return _Grid(lo, dx, size)
+    return _Grid(lo, dx, fft.next_fast_len(math.ceil(cells)))
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ def kde_martingale_bound(
     deterministic ``scott_bandwidths``: a prediction for Scott's rule, not a bound on it).
     """
     generations = check_inputs(scenario, truth, generations)
+    real = validate.choice("real", real, REAL_MODES)
     bandwidths = bandwidth_sequence(scenario, truth, bandwidth, generations)
     blocks = sample_blocks(scenario, generations, real)
     grid = _grid(truth, bandwidths)
@@ -249,8 +253,15 @@ def augment_across_m(
     s^2 + i h^2. Scott (``"scott"``): h_i = sigma_i N_i^(-1/5) shrinks as m grows, so A_i returns
     to A_1 both at m = 0 and as m -> infinity. ``bound`` is a bound only for a fixed h.
     """
-    if isinstance(ms, str) or not isinstance(ms, Sequence | np.ndarray) or len(ms) == 0:
-        raise ValueError(f"ms must be a non-empty sequence of whole numbers >= 0, got {ms!r}")
+    listed = isinstance(ms, Sequence) and not isinstance(ms, str)
+    if not (listed or (isinstance(ms, np.ndarray) and ms.ndim == 1)) or len(ms) == 0:
+        raise ValueError(
+            f"ms must be a non-empty sequence of whole numbers >= 0, got {validate.shown(ms)}"
+        )
+    n = validate.size("n", n)
+    ms = [validate.size(f"ms[{k}]", m, minimum=0) for k, m in enumerate(ms)]
+    generation = validate.whole("generation", generation, 1, MAX_GENERATIONS)
+    real = validate.choice("real", real, REAL_MODES)
     rows = []
     for m in ms:
         scenario = Augment(n, m)

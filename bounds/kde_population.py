@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from bounds import validate
-from bounds.kde import GaussianTruth, h, s
+from bounds.kde import MAX_GENERATIONS, SCALE_RANGE, GaussianTruth, h, s
 from bounds.scenarios import Scenario
 from bounds.symbols import i, m, n
 
@@ -32,22 +32,33 @@ SCOTT_SCALES = ("population", "truth")
 
 def realised_weights(scenario: Scenario, generation: int) -> np.ndarray:
     """(w_i0, ..., w_i,i-1) = counts(i) / N_i: the shares the loop draws from each source."""
-    counts = np.asarray(scenario.counts(generation), dtype=float)
+    counts = np.asarray(_scenario(scenario).counts(generation), dtype=float)
     return counts / counts.sum()
 
 
 def truth_variance(truth: GaussianTruth) -> float:
     """Var p_0 = sum_c pi_c (s_c^2 + mu_c^2) - (sum_c pi_c mu_c)^2."""
-    pi, mu, sd = (np.asarray(v) for v in (truth.weights, truth.means, truth.sds))
+    pi, mu, sd = (np.asarray(v) for v in (_truth(truth).weights, truth.means, truth.sds))
     return float(pi @ (sd**2 + mu**2) - (pi @ mu) ** 2)
 
 
-def check_inputs(scenario: object, truth: object, generations: object) -> int:
+def _scenario(scenario: object) -> Scenario:
     if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
+        raise TypeError(f"scenario must be a Scenario, got {validate.shown(scenario)}")
+    return scenario
+
+
+def _truth(truth: object) -> GaussianTruth:
     if not isinstance(truth, GaussianTruth):
-        raise TypeError(f"truth must be a GaussianTruth, got {type(truth).__name__}")
-    generations = validate.whole("generations", generations, minimum=1)
+        raise TypeError(f"truth must be a GaussianTruth, got {validate.shown(truth)}")
+    return truth
+
+
+def check_inputs(scenario: object, truth: object, generations: object) -> int:
+    """The generation count G, checked with the scenario and the truth: 1 <= G <=
+    ``bounds.kde.MAX_GENERATIONS`` (and the scenario's horizon)."""
+    _scenario(scenario), _truth(truth)
+    generations = validate.whole("generations", generations, 1, MAX_GENERATIONS)
     if scenario.horizon is not None and generations > scenario.horizon:
         raise ValueError(f"generations must be <= {scenario.horizon} here, got {generations}")
     return generations
@@ -63,8 +74,7 @@ def scott_bandwidths(
     the population training mixture (tracks the loop's widening); ``"truth"``: sigma_i^2 = Var p_0.
     """
     generations = check_inputs(scenario, truth, generations)
-    if scale not in SCOTT_SCALES:
-        raise ValueError(f"scale must be one of {SCOTT_SCALES}, got {scale!r}")
+    scale = validate.choice("scale", scale, SCOTT_SCALES)
     variances = [truth_variance(truth)]
     bandwidths = np.zeros(generations)
     for g in range(1, generations + 1):
@@ -86,14 +96,15 @@ def bandwidth_sequence(
                 f"bandwidth must be a number > 0, 'scott' or G numbers, got {bandwidth!r}"
             )
         return scott_bandwidths(scenario, truth, generations)
-    if isinstance(bandwidth, Sequence | np.ndarray):
-        values = [validate.positive(f"bandwidth[{g}]", b) for g, b in enumerate(bandwidth)]
+    if isinstance(bandwidth, Sequence) or (isinstance(bandwidth, np.ndarray) and bandwidth.ndim):
+        low, high = SCALE_RANGE
+        values = validate.array("bandwidth", bandwidth, low=low, high=high, ndim=1)
         if len(values) != generations:
             raise ValueError(
                 f"bandwidth must hold one value per generation ({generations}), got {len(values)}"
             )
-        return np.asarray(values)
-    return np.full(generations, validate.positive("bandwidth", bandwidth))
+        return values
+    return np.full(generations, validate.real("bandwidth", bandwidth, *SCALE_RANGE))
 
 
 def population_variances(
@@ -124,11 +135,11 @@ def accumulate_variances(
     n_real: int, m_synthetic: int, s2: float, h_value: float, generations: int
 ):
     """``accumulate_variance_expr`` evaluated at i = 1..G (m = 0 gives s^2 + h^2 throughout)."""
-    n_real = validate.whole("n", n_real, minimum=1)
-    m_synthetic = validate.whole("m", m_synthetic, minimum=0)
-    s2 = validate.positive("s2", s2)
-    h_value = validate.positive("h", h_value)
-    generations = validate.whole("generations", generations, minimum=1)
+    n_real = validate.size("n", n_real)
+    m_synthetic = validate.size("m", m_synthetic, minimum=0)
+    s2 = validate.real("s2", s2, *SCALE_RANGE)
+    h_value = validate.real("h", h_value, *SCALE_RANGE)
+    generations = validate.whole("generations", generations, 1, MAX_GENERATIONS)
     increments = np.zeros(generations)
     if m_synthetic > 0:
         rho = n_real / m_synthetic

@@ -46,11 +46,14 @@ from bounds import (
     formula,
     io,
     kde,
+    kde_martingale,
+    kde_population,
     phase,
     plotting,
     propagation,
     scenarios,
     stopping,
+    strategies,
     validate,
 )
 from bounds import symbols as S
@@ -62,6 +65,8 @@ MODULES = (
     formula,
     io,
     kde,
+    kde_martingale,
+    kde_population,
     phase.asymptotics,
     phase.curve,
     phase.inputs,
@@ -74,6 +79,7 @@ MODULES = (
     propagation,
     scenarios,
     stopping,
+    strategies,
     validate,
     S,
 )
@@ -448,10 +454,82 @@ ENTRIES: dict[str, Entry] = {
         ("scenario", "truth", "bandwidth", "generations"),
         timeout=20.0,
     ),
+    # the KDE loop's population recursion and martingale bound
+    "bounds.kde_population.realised_weights": Entry(
+        kde_population.realised_weights,
+        {"scenario": AUGMENT, "generation": 2},
+        ("scenario", "generation"),
+        names={"generation": ("generation", "i")},
+    ),
+    "bounds.kde_population.truth_variance": Entry(
+        kde_population.truth_variance, {"truth": TRUTH}, ("truth",)
+    ),
+    "bounds.kde_population.check_inputs": Entry(
+        kde_population.check_inputs,
+        {"scenario": AUGMENT, "truth": TRUTH, "generations": 3},
+        ("scenario", "truth", "generations"),
+    ),
+    "bounds.kde_population.scott_bandwidths": Entry(
+        kde_population.scott_bandwidths,
+        {"scenario": AUGMENT, "truth": TRUTH, "generations": 3, "scale": "population"},
+        ("scenario", "truth", "generations", "scale"),
+    ),
+    "bounds.kde_population.bandwidth_sequence": Entry(
+        kde_population.bandwidth_sequence,
+        {"scenario": AUGMENT, "truth": TRUTH, "bandwidth": 0.3, "generations": 3},
+        ("scenario", "truth", "bandwidth", "generations"),
+    ),
+    "bounds.kde_population.population_variances": Entry(
+        kde_population.population_variances,
+        {"scenario": AUGMENT, "truth": TRUTH, "bandwidth": 0.3, "generations": 3},
+        ("scenario", "truth", "bandwidth", "generations"),
+    ),
+    "bounds.kde_population.accumulate_variances": Entry(
+        kde_population.accumulate_variances,
+        {"n_real": 10, "m_synthetic": 5, "s2": 1.0, "h_value": 0.3, "generations": 3},
+        ("n_real", "m_synthetic", "s2", "h_value", "generations"),
+        names={"n_real": "n", "m_synthetic": "m", "h_value": "h"},
+    ),
+    "bounds.kde_martingale.sample_blocks": Entry(
+        kde_martingale.sample_blocks,
+        {"scenario": AUGMENT, "generations": 3, "real": "fresh"},
+        ("scenario", "generations", "real"),
+    ),
+    "bounds.kde_martingale.kde_martingale_bound": Entry(
+        kde_martingale.kde_martingale_bound,
+        {"scenario": AUGMENT, "truth": TRUTH, "bandwidth": 0.3, "generations": 3},
+        ("scenario", "truth", "bandwidth", "generations", "real"),
+        timeout=20.0,
+    ),
+    "bounds.kde_martingale.augment_across_m": Entry(
+        kde_martingale.augment_across_m,
+        {"n": 50, "ms": [0, 50], "truth": TRUTH, "bandwidth": 0.3, "generation": 2},
+        ("n", "ms", "truth", "bandwidth", "generation", "real"),
+        timeout=20.0,
+    ),
 }
 
 HOOK = "a scenario hook: propagation calls it with sympy objects of its own"
+STRATEGY = "builds a hypothesis strategy; hypothesis checks its arguments when it draws"
+RESULT = "a result record the module builds"
 NOT_FUZZED: dict[str, str] = {
+    "bounds.kde_martingale.AugmentAcrossM": RESULT,
+    "bounds.kde_martingale.Block": RESULT,
+    "bounds.kde_martingale.KDEMartingaleBound": RESULT,
+    "bounds.strategies.Invalid": STRATEGY,
+    "bounds.strategies.accumulate_scenarios": STRATEGY,
+    "bounds.strategies.augment_scenarios": STRATEGY,
+    "bounds.strategies.custom_scenarios": STRATEGY,
+    "bounds.strategies.diffusion_models": STRATEGY,
+    "bounds.strategies.generations": STRATEGY,
+    "bounds.strategies.invalid_evaluation_parameters": STRATEGY,
+    "bounds.strategies.parameter_grids": STRATEGY,
+    "bounds.strategies.power_laws": STRATEGY,
+    "bounds.strategies.proportion_scenarios": STRATEGY,
+    "bounds.strategies.replace_scenarios": STRATEGY,
+    "bounds.strategies.scenarios": STRATEGY,
+    "bounds.strategies.shares": STRATEGY,
+    "bounds.strategies.sizes": STRATEGY,
     "bounds.cli.main": "fuzzed by test_command_line_never_shows_a_traceback with argument lists",
     "bounds.commandline.UsageError": "an exception class",
     "bounds.commandline.OneLineParser": "argparse parser; its error() is tested by the CLI tests",

@@ -225,3 +225,19 @@ def test_level_two_check_of_loops_with_a_fixed_real_set():
 def test_bad_inputs_raise_naming_the_parameter(call, exception, match):
     with pytest.raises(exception, match=match):
         call()
+
+
+def test_bad_inputs_are_refused_by_name_with_the_limits():
+    truth = GaussianTruth.normal()
+    with pytest.raises(TypeError, match="scenario must be a Scenario"):
+        sample_blocks(None, 3)
+    with pytest.raises(ValueError, match=r"generations must be a whole number in \[1, 1000\]"):
+        sample_blocks(Replace(10), 1e300)  # hung building the counts
+    with pytest.raises(TypeError, match="real must be one of"):
+        kde_martingale_bound(Replace(10), truth, 0.3, 2, real=[])
+    with pytest.raises(ValueError, match="bandwidths in .* need a grid"):
+        kde_martingale_bound(Replace(10), truth, 2.0**63, 2)  # overflowed sizing the FFT
+    with pytest.raises(ValueError, match="ms must be a non-empty sequence"):
+        augment_across_m(10, np.array(np.nan), truth, 0.3, 2)
+    with pytest.raises(ValueError, match="generation must be"):
+        augment_across_m(10, [0, 5], truth, 0.3, 0)

@@ -13,6 +13,7 @@ from bounds.kde_population import (
     accumulate_variances,
     bandwidth_sequence,
     population_variances,
+    realised_weights,
     scott_bandwidths,
     truth_variance,
 )
@@ -124,7 +125,7 @@ def test_scott_bandwidths_follow_the_rule():
         (
             lambda: bandwidth_sequence(Replace(10), GaussianTruth.normal(), [0.1, -1], 2),
             ValueError,
-            r"bandwidth\[1\]",
+            r"bandwidth .* at index 1",
         ),
         (
             lambda: population_variances("replace", GaussianTruth.normal(), 0.1, 2),
@@ -142,3 +143,20 @@ def test_scott_bandwidths_follow_the_rule():
 def test_bad_inputs_raise_naming_the_parameter(call, exception, match):
     with pytest.raises(exception, match=match):
         call()
+
+
+def test_bad_inputs_are_refused_by_name_with_the_limits():
+    truth, scenario = GaussianTruth.normal(), Augment(10, 5)
+    with pytest.raises(TypeError, match="scenario must be a Scenario"):
+        realised_weights("augment", 2)
+    with pytest.raises(TypeError, match="truth must be a GaussianTruth"):
+        truth_variance(1.0)
+    with pytest.raises(ValueError, match=r"generations must be a whole number in \[1, 1000\]"):
+        population_variances(scenario, truth, 0.3, 10**6)  # a hang and a huge array before
+    with pytest.raises(ValueError, match="bandwidth"):
+        population_variances(scenario, truth, 1e300, 3)  # its square overflowed to inf
+    with pytest.raises(TypeError, match="bandwidth"):
+        population_variances(scenario, truth, [[1.0], [1.0, 2.0]], 2)  # ragged
+    with pytest.raises(ValueError, match="n must be"):
+        accumulate_variances(10**400, 5, 1.0, 0.3, 3)  # n / m overflowed
+    assert np.all(np.isfinite(accumulate_variances(10, 5, 1.0, 1e100, 3)))
