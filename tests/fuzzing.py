@@ -6,7 +6,8 @@ feed bad values. For each (entry, parameter), every value of ``BAD`` and values 
 TypeError whose message names the parameter, or a result whose numbers are all finite and real.
 Any other exception, a NaN, an infinity, a complex number or a call over its time limit fails.
 :func:`public_entry_points` lists the names a suite must cover, so a new entry point without an
-entry (or a reason in the suite's ``NOT_FUZZED``) fails the suite.
+entry (or a reason in the suite's ``NOT_FUZZED``) fails the suite. :func:`suite_tests` gives a
+suite its four tests.
 """
 
 from __future__ import annotations
@@ -222,11 +223,20 @@ def check(entries: dict[str, Entry], key: str, parameter: str, bad: object) -> N
     assert problem is None, f"{key}({parameter}={shown}) returned {problem}"
 
 
-def property_tests(entries: dict[str, Entry], package: str) -> tuple[Callable, Callable, Callable]:
-    """The three tests of a suite over ``entries``: every valid call succeeds (so a refusal is
-    caused by the bad value alone); every value of ``BAD``, then 4 values drawn from ``DRAWN``,
-    for each (entry, parameter) case, passes ``check``. Bind them to ``test_*`` names."""
+def suite_tests(
+    modules: Iterable[ModuleType], entries: dict[str, Entry], not_fuzzed: dict, package: str
+) -> tuple[Callable, Callable, Callable, Callable]:
+    """The four tests of a suite over ``entries``: every public name of ``modules`` is listed
+    (an entry or a reason in ``not_fuzzed``) and no listed name is stale; every valid call
+    succeeds (so a refusal is caused by the bad value alone); every value of ``BAD``, then 4
+    values drawn from ``DRAWN``, for each (entry, parameter) case, passes ``check``. Bind them to
+    ``test_*`` names."""
     ids = [case.removeprefix(f"{package}.") for case in cases(entries)]
+
+    def every_entry_point_is_listed():
+        unlisted, stale = unlisted_and_stale(modules, entries, not_fuzzed)
+        assert not unlisted, f"public entry points with no fuzzing entry: {unlisted}"
+        assert not stale, f"listed names that are no longer public: {stale}"
 
     def valid_calls_succeed():
         failures = []
@@ -265,7 +275,7 @@ def property_tests(entries: dict[str, Entry], package: str) -> tuple[Callable, C
         except pytest.fail.Exception as failure:
             raise AssertionError(str(failure)) from None
 
-    return valid_calls_succeed, fixed_values, drawn_values
+    return every_entry_point_is_listed, valid_calls_succeed, fixed_values, drawn_values
 
 
 # --------------------------------------------------------------------------- command lines

@@ -31,10 +31,9 @@ from fuzzing import (
     assert_clean_exit,
     check,
     expected_rows,
-    property_tests,
     run_command,
     safety_rows,
-    unlisted_and_stale,
+    suite_tests,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -582,17 +581,12 @@ NOT_FUZZED: dict[str, str] = {
 }
 
 
-def test_every_public_entry_point_is_listed():
-    unlisted, stale = unlisted_and_stale(MODULES, ENTRIES, NOT_FUZZED)
-    assert not unlisted, f"public entry points with no fuzzing entry: {unlisted}"
-    assert not stale, f"listed names that are no longer public: {stale}"
-
-
 (
+    test_every_public_entry_point_is_listed,
     test_the_valid_calls_succeed,
     test_fixed_bad_values_are_refused_by_name_or_give_finite_results,
     test_drawn_bad_values_are_refused_by_name_or_give_finite_results,
-) = property_tests(ENTRIES, "bounds")
+) = suite_tests(MODULES, ENTRIES, NOT_FUZZED, "bounds")
 
 
 # --------------------------------------------------------------------------- the command line

@@ -25,10 +25,9 @@ from fuzzing import (
     Entry,
     assert_clean_exit,
     expected_rows,
-    property_tests,
     run_command,
     safety_rows,
-    unlisted_and_stale,
+    suite_tests,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -922,17 +921,12 @@ def _in_workdir(monkeypatch):
     monkeypatch.chdir(WORKDIR)
 
 
-def test_every_public_entry_point_is_listed():
-    unlisted, stale = unlisted_and_stale(MODULES, ENTRIES, NOT_FUZZED)
-    assert not unlisted, f"public entry points with no fuzzing entry: {unlisted}"
-    assert not stale, f"listed names that are no longer public: {stale}"
-
-
 (
+    test_every_public_entry_point_is_listed,
     test_the_valid_calls_succeed,
     test_fixed_bad_values_are_refused_by_name_or_give_finite_results,
     test_drawn_bad_values_are_refused_by_name_or_give_finite_results,
-) = property_tests(ENTRIES, "empirical")
+) = suite_tests(MODULES, ENTRIES, NOT_FUZZED, "empirical")
 
 
 # --------------------------------------------------------------------------- the command line
