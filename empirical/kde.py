@@ -19,6 +19,10 @@ interpolant in x between nodes; the leading term of that error is itself a binne
 (with the kernel's second derivatives), which ``grid_pdf`` subtracts and whose L1 norm it reports
 as the error. A priori, that norm is at most sum_k (D_k^2 / 8) 4 phi(1) (H^{-1})_kk, since
 int |d_k^2 K_H| = 4 phi(1) (H^{-1})_kk (phi the N(0,1) density, D_k the spacing): O(D^2 / h^2).
+For a diagonal H whose exact sum is estimated cheaper, ``grid_pdf`` sums the kernels instead, as
+products of per-axis factors on windows of 12 sds around each point (exact but for the mass
+beyond). The module is long because it holds the
+estimator with both of its grid densities, which share the fitted kernel's state.
 """
 
 from __future__ import annotations
