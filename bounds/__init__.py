@@ -27,7 +27,9 @@ _HOMES = {
     "UndecidedLimit": "propagation",
 }
 __all__ = sorted(_HOMES)
-__version__ = "0.1.0"
+VERSION = "0.1.0"
+"""The version of both packages (``bounds`` and ``empirical``), written into every record."""
+__version__ = VERSION
 
 
 def __getattr__(name: str) -> object:

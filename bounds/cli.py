@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bounds import VERSION
 from bounds.commandline import (
     SCENARIO_PARAMETERS,
     HelpFormatter,
@@ -100,14 +101,12 @@ def _check_path(args: argparse.Namespace, option: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from bounds import __version__
-
     parser = OneLineParser(
         prog="bounds",
         description="TV bounds for self-consuming generative models.",
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"bounds {__version__}")
+    parser.add_argument("--version", action="version", version=f"bounds {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str, epilog: str) -> argparse.ArgumentParser:
@@ -271,17 +270,6 @@ def _write_text(text: str, path: str | None) -> None:
         write_text_atomic(path, text)
 
 
-def _version() -> str:
-    from bounds import __version__
-
-    return __version__
-
-
-# kept importable for empirical.cli until it uses bounds.commandline directly
-_table = table
-_whole_list = whole_list
-
-
 def _scenario(args: argparse.Namespace):
     given = {k: getattr(args, k, None) for k in ("N", "lam", "n", "m")}
     return build_scenario(args.scenario, given)
@@ -323,7 +311,7 @@ def _run_curve(args: argparse.Namespace) -> int:
         "swept": args.over,
         "vacuous": VACUOUS,
         "provenance": str(bound.provenance),
-        "version": _version(),
+        "version": VERSION,
     }
     rows = [
         [int(v) if args.over == "i" else float(v), float(b), bool(f)]
@@ -381,7 +369,7 @@ def _run_threshold(args: argparse.Namespace) -> int:
         "asymptotic slope m*/(i n)": asymptote,
         "asymptotic peak constant": constant,
         "vacuous": VACUOUS,
-        "version": _version(),
+        "version": VERSION,
     }
     if args.format == "table":
         columns = ["i", "m*", "m*/n", "peak B", "B(m*)/B(0)", "certified", "vacuous"]
@@ -451,7 +439,7 @@ def _run_stopping(args: argparse.Namespace) -> int:
         "constants": result.constants,
         "note": result.note,
         "vacuous": VACUOUS,
-        "version": _version(),
+        "version": VERSION,
     }
     if args.format == "table":
         columns = ["N", "M", "tau*", "(MN/4)^(1/5)", "tau used", "clipped", "eps", "vacuous"]

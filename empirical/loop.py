@@ -30,7 +30,7 @@ In d > 2 both TVs are Monte Carlo estimates and the errors are 95% interval half
 A record holds the run's ``spec`` (``RunSpec.to_dict()``) and ``key``, and beside them N_i, the
 counts, the weights, lambda_i, the TV method, the grid, the wall time, the fitted model's own
 description (``model``: e.g. the bandwidth a rule chose), the scenario, truth, seed and ``real``
-mode, and ``bounds.__version__``. Same spec, same records (except ``wall_time``).
+mode, and ``bounds.VERSION``. Same spec, same records (except ``wall_time``).
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def _simulate(spec: RunSpec, model_factory: Callable[[], object], truth: object,
         "real": spec.real,
         "seed": seed,
         "generations": generations,
-        "version": bounds.__version__,
+        "version": bounds.VERSION,
         "tv_method": "quadrature" if grid is not None else "monte-carlo",
     }
     test = truth.sample(_TEST_SIZE, _rng(seed, _TEST)) if "nll" in spec.metrics else None

@@ -236,7 +236,7 @@ def build_report(
         header = (
             "# Self-consuming generative models: bounds and checks\n\n"
             f"Made by `python -m empirical.report{_FLAG[settings.scale]}` (version"
-            f" {bounds.__version__}), scale {settings.scale}. Hidden constants of the theory are"
+            f" {bounds.VERSION}), scale {settings.scale}. Hidden constants of the theory are"
             " 1, and the approximation and prior terms of the diffusion bound 0, unless a"
             " section says otherwise. Each section says which runs its figures and tables"
             " draw; records are in `runs-*.jsonl`."

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from bounds import VERSION
 from empirical.choices import METRICS, REAL_MODES, SUBSAMPLE_RULES
 
 __all__ = ["build_parser", "main"]
@@ -47,12 +48,6 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _version() -> str:
-    from bounds import __version__
-
-    return f"empirical {__version__}"
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every subcommand, or with ``only`` the full options of that one alone
     (the loop's flags, read off the constructors, import the models: ``--help`` and
@@ -63,7 +58,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="empirical",
         description="Self-consuming loops of small generative models, with TV measured exactly.",
     )
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=f"empirical {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     formatter = argparse.RawDescriptionHelpFormatter
     limits = (
