@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import inspect
 import io
 import math
 import os
+import pkgutil
 import signal
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -107,6 +109,14 @@ def _takes_arguments(function: Callable, method: bool) -> bool:
     except (TypeError, ValueError):
         return True
     return len(parameters) > (1 if method else 0)
+
+
+def package_modules(package: ModuleType) -> tuple[ModuleType, ...]:
+    """``package`` and every module below it (but ``__main__``), imported: a suite fuzzes all
+    of them, so a new module cannot be left out."""
+    names = [info.name for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")]
+    kept = [name for name in names if name.rsplit(".", 1)[-1] != "__main__"]
+    return (package, *(importlib.import_module(name) for name in kept))
 
 
 def public_entry_points(modules: Iterable[ModuleType]) -> set[str]:

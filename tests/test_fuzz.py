@@ -3,7 +3,8 @@
 ``ENTRIES`` lists each entry point with one valid call and the parameters to feed bad values;
 ``NOT_FUZZED`` lists the public names that take no user input, each with the reason. The public
 names are found by introspection (functions and classes defined in each module of ``MODULES``,
-and the public methods of those classes that take arguments), so a new public function fails
+every module of the package, and the public methods of those classes that take arguments), so
+a new public function, or a new module, fails
 ``test_every_public_entry_point_is_listed`` until it is listed here. The machinery (bad values,
 the check, the listing) is shared with ``test_fuzz_empirical.py`` through ``fuzzing.py``.
 
@@ -31,6 +32,7 @@ from fuzzing import (
     assert_clean_exit,
     check,
     expected_rows,
+    package_modules,
     run_command,
     safety_rows,
     suite_tests,
@@ -38,6 +40,7 @@ from fuzzing import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import bounds
 from bounds import (
     cli,
     commandline,
@@ -52,36 +55,11 @@ from bounds import (
     propagation,
     scenarios,
     stopping,
-    strategies,
     validate,
 )
 from bounds import symbols as S
 
-MODULES = (
-    cli,
-    commandline,
-    errors,
-    formula,
-    io,
-    kde,
-    kde_martingale,
-    kde_population,
-    phase.asymptotics,
-    phase.curve,
-    phase.inputs,
-    phase.one_step,
-    phase.power_law,
-    phase.results,
-    phase.roots,
-    phase.solve,
-    plotting,
-    propagation,
-    scenarios,
-    stopping,
-    strategies,
-    validate,
-    S,
-)
+MODULES = package_modules(bounds)  # every module of the package: none can be left out
 
 # --------------------------------------------------------------------------- fixtures of calls
 

@@ -1,12 +1,13 @@
 """Bad input at every public entry point of ``empirical``: refused by name, or a finite result.
 
-The same property as ``test_fuzz.py`` (whose machinery ``fuzzing.py`` holds), over the modules of
-``empirical`` with a public API: ``ENTRIES`` gives each entry point one valid, cheap call (tiny
-samples, one or two generations, small grids, so each call takes milliseconds) and the
-parameters fed bad values; ``NOT_FUZZED`` gives the public names that take no user input, each
-with its reason. A new public name in ``MODULES`` fails ``test_every_public_entry_point_is_listed``
-until it is listed here. The ``empirical`` command gets random command lines, and output paths
-that cannot be used, which must be refused in one line before anything is computed.
+The same property as ``test_fuzz.py`` (whose machinery ``fuzzing.py`` holds), over every module
+of ``empirical`` (``MODULES``, found by walking the package): ``ENTRIES`` gives each entry point
+one valid, cheap call (tiny samples, one or two generations, small grids, so each call takes
+milliseconds) and the parameters fed bad values; ``NOT_FUZZED`` gives the public names that take
+no user input, each with its reason. A new public name in ``MODULES`` fails
+``test_every_public_entry_point_is_listed`` until it is listed here. The ``empirical`` command
+gets random command lines, and output paths that cannot be used, which must be refused in one
+line before anything is computed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from fuzzing import (
     Entry,
     assert_clean_exit,
     expected_rows,
+    package_modules,
     run_command,
     safety_rows,
     suite_tests,
@@ -32,10 +34,10 @@ from fuzzing import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import empirical
 from bounds import errors, scenarios
 from empirical import (
     bounded,
-    choices,
     cli,
     curves,
     experiments,
@@ -45,11 +47,8 @@ from empirical import (
     kde,
     loop,
     metrics,
-    model,
     points,
     records,
-    report,
-    shared_grid,
     spec,
     sweep,
     testing,
@@ -57,82 +56,23 @@ from empirical import (
     tv,
     verify,
 )
-from empirical.cli import checks, commands, components, execute, tables, values
+from empirical.cli import components, execute
 from empirical.diffusion import (
-    density,
     features,
-    gauss_sum,
     process,
-    sampling,
     study,
     training,
 )
 from empirical.diffusion import model as diffusion_model
 from empirical.experiments import (
-    accumulation,
     bounds_curves,
-    common,
     diffusion_loops,
-    early_stopping,
-    kde_loops,
     real_share,
-    synthetic_amount,
-    theorem1,
-    threshold,
 )
-from empirical.experiments import stopping as stopping_experiment
 
 matplotlib.use("Agg")
 
-MODULES = (
-    accumulation,
-    bounded,
-    bounds_curves,
-    checks,
-    choices,
-    cli,
-    commands,
-    common,
-    components,
-    curves,
-    density,
-    diffusion_loops,
-    diffusion_model,
-    early_stopping,
-    execute,
-    experiments,
-    features,
-    gauss_sum,
-    kde_loops,
-    real_share,
-    sampling,
-    stopping_experiment,
-    study,
-    synthetic_amount,
-    tables,
-    theorem1,
-    threshold,
-    training,
-    figures,
-    frames,
-    grid,
-    kde,
-    loop,
-    metrics,
-    model,
-    points,
-    process,
-    records,
-    report,
-    shared_grid,
-    spec,
-    sweep,
-    testing,
-    truths,
-    tv,
-    values,
-    verify,
-)
+MODULES = package_modules(empirical)  # every module of the package: none can be left out
 
 # --------------------------------------------------------------------------- fixtures of calls
 
