@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -182,120 +183,34 @@ def test_help_shows_an_example(command, capsys):
 # --------------------------------------------------------------------------- safety (issue 12)
 
 
+OVER_M = "curve augment --n 9 -i 2 --over m --values"  # a sweep over m, its values next
+
+
 @pytest.mark.parametrize(
-    ("args", "words"),
+    ("command", "words"),
     [
-        (["curve", "replace", "--N", "100", "--over", "i", "--values", "1:1000000000"], "at most"),
-        (
-            ["curve", "augment", "--n", "9", "-i", "2", "--over", "m", "--values", "1:9:1e9"],
-            "at most",
-        ),
-        (
-            ["curve", "augment", "--n", "9", "-i", "2", "--over", "m", "--values", "1:1e400:5"],
-            "finite",
-        ),
-        (["curve", "augment", "--n", "9", "-i", "2", "--over", "m", "--values", "nan,1"], "finite"),
-        (["curve", "augment", "--n", "nan", "-i", "2", "--over", "m", "--values", "1,2"], "finite"),
-        (
-            [
-                "curve",
-                "augment",
-                "--n",
-                "9",
-                "-i",
-                "2",
-                "--over",
-                "m",
-                "--values",
-                "1,2",
-                "--alpha",
-                "1.5",
-            ],
-            "(0, 1)",
-        ),
-        (
-            [
-                "curve",
-                "augment",
-                "--n",
-                "9",
-                "-i",
-                "2",
-                "--over",
-                "m",
-                "--values",
-                "1,2",
-                "--model",
-                "expression",
-                "--expression",
-                "lambda: 1",
-            ],
-            "not allowed",
-        ),
-        (
-            [
-                "curve",
-                "augment",
-                "--n",
-                "9",
-                "-i",
-                "2",
-                "--over",
-                "m",
-                "--values",
-                "1,2",
-                "--model",
-                "expression",
-                "--expression",
-                "N.x",
-            ],
-            "not allowed",
-        ),
-        (
-            [
-                "curve",
-                "augment",
-                "--n",
-                "9",
-                "-i",
-                "2",
-                "--over",
-                "m",
-                "--values",
-                "1,2",
-                "--nonsense",
-            ],
-            "unrecognized",
-        ),
-        (
-            [
-                "curve",
-                "augment",
-                "--n",
-                "9",
-                "--m",
-                "3",
-                "-i",
-                "2",
-                "--over",
-                "m",
-                "--values",
-                "1,2",
-            ],
-            "swept",
-        ),
-        (["threshold", "--generations", "2:5", "--digits", "0"], "--digits"),
-        (["threshold", "--generations", "2:5", "--digits", "100000"], "--digits"),
-        (["threshold", "--generations", "2:5000", "--digits", "20"], "at most"),
-        (["threshold", "--generations", "2:5", "--n", "inf"], "finite"),
-        (["stopping", "--N", "1e400", "--M", "10"], "finite"),
-        (["stopping", "--N", "10", "--M", "10", "--C1", "0"], "> 0"),
-        (["--nonsense"], "bounds: error: "),
-        ([], "required"),
+        ("curve replace --N 100 --over i --values 1:1000000000", "at most"),
+        (f"{OVER_M} 1:9:1e9", "at most"),
+        (f"{OVER_M} 1:1e400:5", "finite"),
+        (f"{OVER_M} nan,1", "finite"),
+        ("curve augment --n nan -i 2 --over m --values 1,2", "finite"),
+        (f"{OVER_M} 1,2 --alpha 1.5", "(0, 1)"),
+        (f"{OVER_M} 1,2 --model expression --expression 'lambda: 1'", "not allowed"),
+        (f"{OVER_M} 1,2 --model expression --expression N.x", "not allowed"),
+        (f"{OVER_M} 1,2 --nonsense", "unrecognized"),
+        ("curve augment --n 9 --m 3 -i 2 --over m --values 1,2", "swept"),
+        ("threshold --generations 2:5 --digits 0", "--digits"),
+        ("threshold --generations 2:5 --digits 100000", "--digits"),
+        ("threshold --generations 2:5000 --digits 20", "at most"),
+        ("threshold --generations 2:5 --n inf", "finite"),
+        ("stopping --N 1e400 --M 10", "finite"),
+        ("stopping --N 10 --M 10 --C1 0", "> 0"),
+        ("--nonsense", "bounds: error: "),
+        ("", "required"),
     ],
 )
-def test_bad_command_lines_give_one_line_naming_the_problem(args, words, capsys):
-    assert exit_code(args) == 2
+def test_bad_command_lines_give_one_line_naming_the_problem(command, words, capsys):
+    assert exit_code(shlex.split(command)) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err, err
 
