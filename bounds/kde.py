@@ -119,8 +119,7 @@ class KDELoopBound:
     def population_variance(self, truth: GaussianTruth, h_value: float) -> np.ndarray:
         """Var of E p_i = K_h * Q_i: the truth's variance plus (k+1) h^2 averaged over Q_i
         (``h_value`` the bandwidth, in ``SCALE_RANGE``)."""
-        if not isinstance(truth, GaussianTruth):
-            raise TypeError(f"truth must be a GaussianTruth, got {type(truth).__name__}")
+        validate.instance("truth", truth, GaussianTruth)
         h_value = _bandwidth("h_value", h_value)
         mean = float(np.dot(truth.weights, truth.means))
         spread = float(np.dot(truth.weights, np.square(truth.sds) + np.square(truth.means)))
@@ -185,10 +184,8 @@ def kde_loop_bound(
     """
     if variance not in VARIANCE_FORMS:
         raise ValueError(f"variance must be one of {VARIANCE_FORMS}, got {variance!r}")
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
-    if not isinstance(truth, GaussianTruth):
-        raise TypeError(f"truth must be a GaussianTruth, got {type(truth).__name__}")
+    validate.instance("scenario", scenario, Scenario)
+    validate.instance("truth", truth, GaussianTruth)
     h_value = _bandwidth("bandwidth", bandwidth)
     generations = validate.whole("generations", generations, 1, MAX_GENERATIONS)
     pi, sd = np.asarray(truth.weights), np.asarray(truth.sds)

@@ -73,8 +73,7 @@ def sample_blocks(scenario: Scenario, generations: int, real: str = "fresh") -> 
     """The blocks of ``empirical.loop.run_loop``'s sampling: real points fresh per generation or
     prefixes of one pool (``real="fixed"``); synthetic points fresh, or prefixes of the set kept
     after each model is fitted when ``scenario.keeps_synthetic``."""
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario, got {validate.shown(scenario)}")
+    validate.instance("scenario", scenario, Scenario)
     generations = validate.whole("generations", generations, 1, MAX_GENERATIONS)
     real = validate.choice("real", real, REAL_MODES)
     counts = [scenario.counts(g) for g in range(1, generations + 1)]

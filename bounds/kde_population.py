@@ -32,32 +32,26 @@ SCOTT_SCALES = ("population", "truth")
 
 def realised_weights(scenario: Scenario, generation: int) -> np.ndarray:
     """(w_i0, ..., w_i,i-1) = counts(i) / N_i: the shares the loop draws from each source."""
-    counts = np.asarray(_scenario(scenario).counts(generation), dtype=float)
+    counts = np.asarray(
+        validate.instance("scenario", scenario, Scenario).counts(generation), dtype=float
+    )
     return counts / counts.sum()
 
 
 def truth_variance(truth: GaussianTruth) -> float:
     """Var p_0 = sum_c pi_c (s_c^2 + mu_c^2) - (sum_c pi_c mu_c)^2."""
-    pi, mu, sd = (np.asarray(v) for v in (_truth(truth).weights, truth.means, truth.sds))
+    pi, mu, sd = (
+        np.asarray(v)
+        for v in (validate.instance("truth", truth, GaussianTruth).weights, truth.means, truth.sds)
+    )
     return float(pi @ (sd**2 + mu**2) - (pi @ mu) ** 2)
-
-
-def _scenario(scenario: object) -> Scenario:
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario, got {validate.shown(scenario)}")
-    return scenario
-
-
-def _truth(truth: object) -> GaussianTruth:
-    if not isinstance(truth, GaussianTruth):
-        raise TypeError(f"truth must be a GaussianTruth, got {validate.shown(truth)}")
-    return truth
 
 
 def check_inputs(scenario: object, truth: object, generations: object) -> int:
     """The generation count G, checked with the scenario and the truth: 1 <= G <=
     ``bounds.kde.MAX_GENERATIONS`` (and the scenario's horizon)."""
-    _scenario(scenario), _truth(truth)
+    validate.instance("scenario", scenario, Scenario)
+    validate.instance("truth", truth, GaussianTruth)
     generations = validate.whole("generations", generations, 1, MAX_GENERATIONS)
     if scenario.horizon is not None and generations > scenario.horizon:
         raise ValueError(f"generations must be <= {scenario.horizon} here, got {generations}")

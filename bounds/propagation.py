@@ -646,10 +646,8 @@ def compile_formula(symbols: tuple, expr: sp.Expr, backend: str) -> Callable:
 
 def bound(scenario: Scenario, error: ErrorModel) -> Bound:
     """Theorem R's bound B_i for ``scenario`` when each generation errs by at most ``error``."""
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
-    if not isinstance(error, ErrorModel):
-        raise TypeError(f"error must be an ErrorModel, got {type(error).__name__}")
+    validate.instance("scenario", scenario, Scenario)
+    validate.instance("error", error, ErrorModel)
     expr, stable = closed_form(scenario, _eps_of(error.expr))
     assumptions = _COMMON_ASSUMPTIONS + scenario.bound_assumptions
     provenance = Provenance(THEOREM_R, error.provenance, assumptions)
@@ -664,9 +662,7 @@ def closed_form(scenario: Scenario, eps: Eps) -> tuple[sp.Expr, sp.Expr | None]:
     r^(i-1) eps(n); accumulate, N_k = n + (k-1) m: eps(N_i) + m sum_{k<i} eps(N_k)/N_{k+1};
     custom: the unrolled recursion, case by case.
     """
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
-    return scenario.closed_form(eps)
+    return validate.instance("scenario", scenario, Scenario).closed_form(eps)
 
 
 @dataclass(frozen=True)
@@ -698,8 +694,7 @@ def prove_closed_form(
     (lam = 0 for replace); augment, i >= 2, B_i = eps(n+m) + r B_{i-1}; accumulate, from
     S_i / N_{i+1} telescoping, N_{i+1} (B_{i+1} - eps(N_{i+1})) - N_i (B_i - eps(N_i)) = m B_i.
     """
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a bounds Scenario, got {validate.shown(scenario)}")
+    validate.instance("scenario", scenario, Scenario, "a bounds Scenario")
     base = validate.whole("base", base, minimum=1, maximum=MAX_PROOF_BASE)
     if scenario.evaluation == "recursion":
         raise ValueError("a custom scenario has no closed form: its bound is the recursion itself")
@@ -716,7 +711,6 @@ def prove_closed_form(
 def recursion(scenario: Scenario, eps: Eps, i: int) -> sp.Expr:
     """B_i by unrolling Theorem R's recursion with the scenario's symbolic sizes and weights
     (1 <= i <= MAX_UNROLLED, and within the scenario's horizon)."""
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a bounds Scenario, got {validate.shown(scenario)}")
+    validate.instance("scenario", scenario, Scenario, "a bounds Scenario")
     i = validate.whole("generation i", i, minimum=1, maximum=MAX_UNROLLED)
     return scenario.unrolled(eps, i)[-1]

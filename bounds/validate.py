@@ -260,3 +260,13 @@ def path(name: str, value: object) -> Path:
     if "\0" in str(value):
         raise ValueError(f"{name} must be a file path without NUL characters, got {shown(value)}")
     return Path(value)
+
+
+def instance(name: str, value: object, kind: type, described: str | None = None) -> object:
+    """Return ``value`` if it is a ``kind``, else raise a TypeError naming ``name``, what is
+    allowed (``described``, by default "a <kind>") and the value given."""
+    if not isinstance(value, kind):
+        article = "an" if kind.__name__[0] in "AEIOU" else "a"
+        allowed = described or f"{article} {kind.__name__}"
+        raise TypeError(f"{name} must be {allowed}, got {shown(value)}")
+    return value

@@ -150,8 +150,7 @@ class Registry:
 
     def build(self, component: Component) -> object:
         """A fresh object (an unfitted model, or a truth) from ``component``."""
-        if not isinstance(component, Component):
-            raise TypeError(f"component must be a Component, got {validate.shown(component)}")
+        validate.instance("component", component, Component)
         cls = self._entry(component.name)
         allowed = self.parameters(component.name)
         unknown = sorted(set(component.parameters) - set(allowed))
@@ -202,11 +201,9 @@ class RunSpec:
     metrics: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.scenario, Scenario):
-            raise TypeError(f"scenario must be a bounds Scenario, got {self.scenario!r}")
+        validate.instance("scenario", self.scenario, Scenario, "a bounds Scenario")
         for name in ("model", "truth"):
-            if not isinstance(getattr(self, name), Component):
-                raise TypeError(f"{name} must be a Component, got {getattr(self, name)!r}")
+            validate.instance(name, getattr(self, name), Component)
         generations = validate.size("generations", self.generations, maximum=MAX_GENERATIONS)
         horizon = self.scenario.horizon
         if horizon is not None and generations > horizon:

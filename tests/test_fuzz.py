@@ -182,6 +182,12 @@ ENTRIES: dict[str, Entry] = {
         ("value",),
         names={"value": "x"},
     ),
+    "bounds.validate.instance": Entry(
+        validate.instance,
+        {"name": "x", "value": "a", "kind": str},
+        ("value",),
+        names={"value": "x"},
+    ),
     "bounds.validate.parse_real": Entry(
         validate.parse_real, {"name": "x", "text": "1.5"}, ("text",), names={"text": "x"}
     ),
